@@ -1,0 +1,139 @@
+/* `faultbench run`: one configuration from flags → one result file. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "memory.h"
+#include "modes/mode.h"
+#include "result.h"
+#include "run.h"
+
+static void default_out(const struct fb_config *cfg, char *buf, size_t n)
+{
+	char sz[32], hp[40] = "";
+
+	if (cfg->backing->flags & BK_HUGETLB)
+		snprintf(hp, sizeof(hp), "-%s", fb_fmt_size(cfg->page_size, sz, sizeof(sz)));
+	snprintf(buf, n, "results/%s-%s%s-%uv-%s.json", cfg->mode->name, cfg->backing->name, hp,
+		 cfg->vcpus, fb_fmt_size(cfg->total_bytes, sz, sizeof(sz)));
+}
+
+static void print_ns(const char *label, double ns)
+{
+	if (ns >= 1e6)
+		printf(" %s %.2f ms", label, ns / 1e6);
+	else if (ns >= 1e3)
+		printf(" %s %.2f us", label, ns / 1e3);
+	else
+		printf(" %s %.0f ns", label, ns);
+}
+
+static void print_hist(const char *what, const struct hist *h)
+{
+	if (!h->count)
+		return;
+	printf("  %-13s", what);
+	print_ns("p50", hist_quantile(h, 0.5));
+	print_ns("p90", hist_quantile(h, 0.9));
+	print_ns("p99", hist_quantile(h, 0.99));
+	print_ns("p99.9", hist_quantile(h, 0.999));
+	print_ns("max", (double)h->max_ns);
+	printf("  (%" PRIu64 ")\n", h->count);
+}
+
+static int cmp_rate(const void *a, const void *b)
+{
+	const struct rep_result *x = a, *y = b;
+
+	return (x->rate_pps > y->rate_pps) - (x->rate_pps < y->rate_pps);
+}
+
+static void print_summary(const struct run_result *res, const char *out)
+{
+	const struct fb_config *cfg = res->cfg;
+	struct rep_result *m = calloc(res->nreps ? res->nreps : 1, sizeof(*m)), *med;
+	unsigned n = 0;
+	char sz[32];
+
+	printf("faultbench: %s on %s, %u vCPU%s%s, %s %s (%s, %s), %u reps + %u warmup\n",
+	       cfg->mode->name, cfg->backing->name, cfg->vcpus, cfg->vcpus > 1 ? "s" : "",
+	       res->oversubscribed ? " (oversubscribed)" : "",
+	       fb_fmt_size(cfg->total_bytes, sz, sizeof(sz)), cfg->overlap ? "shared" : "in all",
+	       cfg->workload.text, access_name(cfg->access), cfg->reps, cfg->warmup);
+	if (res->state == RUN_SKIPPED) {
+		printf("  skipped: %s\n", res->reason);
+		goto out;
+	}
+	for (unsigned r = 0; m && r < res->nreps; r++)
+		if (!res->reps[r].warmup)
+			m[n++] = res->reps[r];
+	if (n) {
+		qsort(m, n, sizeof(*m), cmp_rate);
+		med = &m[n / 2];
+		printf("  paging rate   %.1f k pages/s (median of %u; min %.1f, max %.1f)  %.3f GiB/s\n",
+		       med->rate_pps / 1e3, n, m[0].rate_pps / 1e3, m[n - 1].rate_pps / 1e3,
+		       med->rate_gibps);
+		print_hist("first touch", &med->lat);
+		print_hist("handler", &med->service);
+		if (med->counters.uffd_msgs || med->counters.copy_ioctls)
+			printf("  counters      msgs %" PRIu64 ", COPY %" PRIu64 ", ZEROPAGE %" PRIu64
+			       ", EEXIST %" PRIu64 ", EAGAIN %" PRIu64 "\n",
+			       med->counters.uffd_msgs, med->counters.copy_ioctls,
+			       med->counters.zeropage_ioctls, med->counters.eexist,
+			       med->counters.eagain);
+		if (med->populate_ns)
+			printf("  populate      %.3f ms\n", (double)med->populate_ns / 1e6);
+		if (med->verify.checked)
+			printf("  verify        %s (%" PRIu64 " pages)\n", med->verify.ok ? "ok" : "FAILED",
+			       med->verify.pages_checked);
+	}
+	if (res->state != RUN_OK)
+		printf("  %s: %s\n", res->state == RUN_FAILED ? "FAILED" : "interrupted", res->reason);
+out:
+	if (out)
+		printf("  wrote %s\n", out);
+	free(m);
+}
+
+int run_main(int argc, char **argv)
+{
+	struct fb_config cfg;
+	struct run_result res;
+	struct fb_err err = { "" };
+	char path[4096];
+	json_t *doc;
+	int rc, code;
+
+	rc = config_parse_run(&cfg, argc, argv, &err);
+	if (rc == 1)
+		return FB_EXIT_OK;
+	if (rc) {
+		fprintf(stderr, "faultbench run: %s\n", err.msg);
+		return FB_EXIT_USAGE;
+	}
+	if (cfg.out_path)
+		snprintf(path, sizeof(path), "%s", cfg.out_path);
+	else
+		default_out(&cfg, path, sizeof(path));
+
+	run_config(&cfg, &res);
+	doc = result_to_json(&res);
+	rc = doc ? result_write_atomic(doc, path, &err) : -ENOMEM;
+	json_decref(doc);
+	if (!cfg.quiet || res.state == RUN_FAILED)
+		print_summary(&res, rc ? NULL : path);
+	if (rc)
+		fprintf(stderr, "faultbench run: %s\n", err.msg[0] ? err.msg : "cannot build the result");
+	if (res.state == RUN_FAILED)
+		fprintf(stderr, "faultbench run: FAILED: %s\n", res.reason);
+	code = res.state == RUN_OK ? FB_EXIT_OK :
+	       res.state == RUN_SKIPPED ? FB_EXIT_SKIP :
+	       res.state == RUN_INTERRUPTED ? FB_EXIT_INTR : FB_EXIT_FAIL;
+	if (rc && code == FB_EXIT_OK)
+		code = FB_EXIT_FAIL;
+	run_result_free(&res);
+	return code;
+}

@@ -1,0 +1,592 @@
+/* `faultbench run` flags → struct fb_config, checked and resolved. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory.h"
+#include "modes/mode.h"
+#include "probe.h"
+#include "topo.h"
+
+struct enum_name {
+	const char *name;
+	int value;
+};
+
+static const struct enum_name access_names[] = {
+	{ "write", ACCESS_WRITE }, { "read", ACCESS_READ }, { "read-then-write", ACCESS_READ_WRITE },
+};
+static const struct enum_name pin_names[] = {
+	{ "compact", PIN_COMPACT }, { "scatter", PIN_SCATTER }, { "none", PIN_NONE },
+};
+static const struct enum_name uffd_names[] = {
+	{ "shared", UFFD_SHARED }, { "per-vcpu", UFFD_PER_VCPU },
+};
+static const struct enum_name wait_names[] = { { "poll", WAIT_POLL }, { "epoll", WAIT_EPOLL } };
+static const struct enum_name populate_names[] = {
+	{ "write", POPULATE_WRITE }, { "read", POPULATE_READ },
+};
+static const struct enum_name onoff_names[] = { { "on", 1 }, { "off", 0 } };
+static const struct enum_name inject_names[] = {
+	{ "corrupt-copy", INJECT_CORRUPT_COPY },
+	{ "duplicate-copy", INJECT_DUPLICATE_COPY },
+	{ "drop-copy", INJECT_DROP_COPY },
+};
+
+#define ENUM_LOOKUP(tab, s) enum_lookup(tab, FB_ARRAY_SIZE(tab), s)
+#define ENUM_LIST(tab, buf) enum_list(tab, FB_ARRAY_SIZE(tab), buf, sizeof(buf))
+
+static int enum_lookup(const struct enum_name *t, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i].name, s))
+			return t[i].value;
+	return -1;
+}
+
+static const char *enum_name_of(const struct enum_name *t, size_t n, int v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].value == v)
+			return t[i].name;
+	return "?";
+}
+
+static const char *enum_list(const struct enum_name *t, size_t n, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "", t[i].name);
+	return buf;
+}
+
+const char *access_name(enum access_kind a)
+{
+	return enum_name_of(access_names, FB_ARRAY_SIZE(access_names), (int)a);
+}
+
+void config_defaults(struct fb_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = fault_modes[0];
+	c->backing = backings[0];
+	c->hugepage_size = 2 * FB_MiB;
+	c->vcpus = 1;
+	c->size = 256 * FB_MiB;
+	c->numa = NUMA_LOCAL;
+	c->numa_node = -1;
+	c->pin = PIN_COMPACT;
+	workload_parse("seq", &c->workload, NULL, 0);
+	c->access = ACCESS_WRITE;
+	c->seed = 1;
+	c->reps = 5;
+	c->warmup = 1;
+	c->verify = true;
+	c->record_latency = true;
+	c->populate = POPULATE_WRITE;
+	c->uffd_sharing = UFFD_SHARED;
+	c->readers = 1;
+	c->wait = WAIT_POLL;
+	c->batch = 16;
+	c->reserve_hugepages = true;
+	c->fault_timeout_s = 10;
+}
+
+void config_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: faultbench run [flags]\n"
+		"\n"
+		"What runs\n"
+		"  --mode M               fault mode (--mode help lists them)      [none]\n"
+		"  --backing B            anon, thp, hugetlb, shmem, memfd          [anon]\n"
+		"  --hugepage-size S      hugetlb page size: 2M or 1G               [2M]\n"
+		"  --vcpus N, --threads N vCPU threads, 1..%d                     [1]\n"
+		"  --size S               guest memory, in all (K/M/G/T suffixes)   [256M]\n"
+		"  --per-vcpu             --size is per vCPU\n"
+		"  --overlap              every vCPU touches the whole region\n"
+		"  --numa P               local, interleave, node:N                [local]\n"
+		"  --pin P                compact, scatter, none                    [compact]\n"
+		"  --workload W           seq, random, stride:N, zipf:THETA         [seq]\n"
+		"  --access A             write, read, read-then-write              [write]\n"
+		"  --seed N               workload and image seed                   [1]\n"
+		"  --reps R, --warmup W   measured and discarded repetitions        [5, 1]\n"
+		"  --verify, --no-verify  check every touched page after each run   [on]\n"
+		"  --latency on|off       time each first touch                     [on]\n"
+		"\n"
+		"populate\n"
+		"  --populate write|read  MADV_POPULATE_WRITE or _READ              [write]\n"
+		"  --populate-parallel    each vCPU populates its own slice\n"
+		"\n"
+		"uffd modes\n"
+		"  --uffd shared|per-vcpu one uffd for all vCPUs, or one each      [shared]\n"
+		"  --readers R            handler threads per uffd                  [1]\n"
+		"  --handlers H           handler threads in all (sets --readers)\n"
+		"  --wait poll|epoll      how handlers wait                         [poll]\n"
+		"  --batch B              messages per read(), 1..%d              [16]\n"
+		"  --zero-fraction F      share of image pages that are zero        [0]\n"
+		"  --service-delay-us D   sleep before resolving each fault         [0]\n"
+		"  --fault-timeout S      fail when a vCPU makes no progress for S s [10]\n"
+		"\n"
+		"Host\n"
+		"  --no-reserve-hugepages never raise vm.nr_hugepages (else raised as\n"
+		"                         needed when root, and always given back)\n"
+		"  --allow-overcommit     allow --size beyond physical memory\n"
+		"\n"
+		"Output\n"
+		"  --out FILE             result JSON [results/<mode>-<backing>-<N>v-<size>.json]\n"
+		"  --quiet                no summary on stdout\n"
+		"\n"
+		"Testing only\n"
+		"  --inject K:PAGE        corrupt-copy, duplicate-copy, drop-copy\n"
+		"\n"
+		"Exit: 0 ok, 1 run failed, 2 bad input, 77 skipped (reason in the JSON)\n",
+		FB_MAX_VCPUS, FB_MAX_BATCH);
+}
+
+enum {
+	OPT_MODE = 256, OPT_BACKING, OPT_HPSIZE, OPT_VCPUS, OPT_SIZE, OPT_PER_VCPU, OPT_OVERLAP,
+	OPT_NUMA, OPT_PIN, OPT_WORKLOAD, OPT_ACCESS, OPT_SEED, OPT_REPS, OPT_WARMUP, OPT_VERIFY,
+	OPT_NO_VERIFY, OPT_LATENCY, OPT_POPULATE, OPT_POP_PAR, OPT_UFFD, OPT_READERS, OPT_HANDLERS,
+	OPT_WAIT, OPT_BATCH, OPT_ZERO, OPT_DELAY, OPT_RESERVE, OPT_NO_RESERVE, OPT_OVERCOMMIT,
+	OPT_INJECT, OPT_TIMEOUT, OPT_OUT, OPT_QUIET, OPT_HELP,
+};
+
+static const struct option run_options[] = {
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "backing", required_argument, NULL, OPT_BACKING },
+	{ "hugepage-size", required_argument, NULL, OPT_HPSIZE },
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "threads", required_argument, NULL, OPT_VCPUS },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "per-vcpu", no_argument, NULL, OPT_PER_VCPU },
+	{ "overlap", no_argument, NULL, OPT_OVERLAP },
+	{ "numa", required_argument, NULL, OPT_NUMA },
+	{ "pin", required_argument, NULL, OPT_PIN },
+	{ "workload", required_argument, NULL, OPT_WORKLOAD },
+	{ "access", required_argument, NULL, OPT_ACCESS },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "reps", required_argument, NULL, OPT_REPS },
+	{ "warmup", required_argument, NULL, OPT_WARMUP },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+	{ "latency", required_argument, NULL, OPT_LATENCY },
+	{ "populate", required_argument, NULL, OPT_POPULATE },
+	{ "populate-parallel", no_argument, NULL, OPT_POP_PAR },
+	{ "uffd", required_argument, NULL, OPT_UFFD },
+	{ "readers", required_argument, NULL, OPT_READERS },
+	{ "handlers", required_argument, NULL, OPT_HANDLERS },
+	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "zero-fraction", required_argument, NULL, OPT_ZERO },
+	{ "service-delay-us", required_argument, NULL, OPT_DELAY },
+	{ "reserve-hugepages", no_argument, NULL, OPT_RESERVE },
+	{ "no-reserve-hugepages", no_argument, NULL, OPT_NO_RESERVE },
+	{ "allow-overcommit", no_argument, NULL, OPT_OVERCOMMIT },
+	{ "inject", required_argument, NULL, OPT_INJECT },
+	{ "fault-timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ 0 },
+};
+
+static int bad_enum(struct fb_err *err, const char *flag, const char *v, const char *accepted)
+{
+	fb_errf(err, "%s: '%s' is not accepted; accepted values: %s", flag, v, accepted);
+	return -EINVAL;
+}
+
+static int bad_number(struct fb_err *err, const char *flag, const char *v, const char *accepted)
+{
+	fb_errf(err, "%s: '%s' is not %s", flag, v, accepted);
+	return -EINVAL;
+}
+
+static int parse_u(struct fb_err *err, const char *flag, const char *v, uint64_t lo, uint64_t hi,
+		   unsigned *out)
+{
+	uint64_t x;
+	char what[96];
+
+	if (fb_parse_u64(v, lo, hi, &x)) {
+		snprintf(what, sizeof(what), "a whole number from %" PRIu64 " to %" PRIu64, lo, hi);
+		return bad_number(err, flag, v, what);
+	}
+	*out = (unsigned)x;
+	return 0;
+}
+
+static int list_modes(struct fb_err *err, const char *flag, const char *v)
+{
+	char buf[512];
+	size_t off = 0;
+
+	for (size_t i = 0; i < fault_modes_count && off < sizeof(buf); i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", i ? ", " : "",
+					fault_modes[i]->name);
+	return bad_enum(err, flag, v, buf);
+}
+
+static int list_backings(struct fb_err *err, const char *flag, const char *v)
+{
+	char buf[512];
+	size_t off = 0;
+
+	for (size_t i = 0; i < backings_count && off < sizeof(buf); i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", i ? ", " : "",
+					backings[i]->name);
+	return bad_enum(err, flag, v, buf);
+}
+
+static void print_modes(FILE *f)
+{
+	fprintf(f, "%-14s %-58s %s\n", "mode", "what happens on first touch", "needs");
+	for (size_t i = 0; i < fault_modes_count; i++)
+		fprintf(f, "%-14s %-58s %s\n", fault_modes[i]->name, fault_modes[i]->summary,
+			fault_modes[i]->needs);
+}
+
+static int parse_one(struct fb_config *c, int opt, const char *v, struct fb_err *err,
+		     bool *handlers_set, bool *readers_set)
+{
+	char buf[256];
+	uint64_t x;
+	int e;
+
+	switch (opt) {
+	case OPT_MODE:
+		if (!strcmp(v, "help")) {
+			print_modes(stdout);
+			return 1;
+		}
+		c->mode = mode_find(v);
+		return c->mode ? 0 : list_modes(err, "--mode", v);
+	case OPT_BACKING:
+		c->backing = backing_find(v);
+		return c->backing ? 0 : list_backings(err, "--backing", v);
+	case OPT_HPSIZE:
+		if (fb_parse_size(v, &x) || (x != 2 * FB_MiB && x != FB_GiB))
+			return bad_enum(err, "--hugepage-size", v, "2M, 1G");
+		c->hugepage_size = x;
+		return 0;
+	case OPT_VCPUS:
+		return parse_u(err, "--vcpus", v, 1, FB_MAX_VCPUS, &c->vcpus);
+	case OPT_SIZE:
+		e = fb_parse_size(v, &x);
+		if (e || !x)
+			return bad_number(err, "--size", v,
+					  "a size above zero such as 4096, 64K, 256M, 10G (binary units; fits 64 bits)");
+		c->size = x;
+		return 0;
+	case OPT_PER_VCPU:
+		c->per_vcpu = true;
+		return 0;
+	case OPT_OVERLAP:
+		c->overlap = true;
+		return 0;
+	case OPT_NUMA:
+		if (!strcmp(v, "local")) {
+			c->numa = NUMA_LOCAL;
+		} else if (!strcmp(v, "interleave")) {
+			c->numa = NUMA_INTERLEAVE;
+		} else if (!strncmp(v, "node:", 5) && !fb_parse_u64(v + 5, 0, 1023, &x)) {
+			c->numa = NUMA_NODE;
+			c->numa_node = (int)x;
+		} else {
+			return bad_enum(err, "--numa", v, "local, interleave, node:N (N from 0 to 1023)");
+		}
+		return 0;
+	case OPT_PIN:
+		e = ENUM_LOOKUP(pin_names, v);
+		if (e < 0)
+			return bad_enum(err, "--pin", v, ENUM_LIST(pin_names, buf));
+		c->pin = (enum pin_policy)e;
+		return 0;
+	case OPT_WORKLOAD: {
+		char why[256];
+
+		if (workload_parse(v, &c->workload, why, sizeof(why))) {
+			fb_errf(err, "--workload: %s", why);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	case OPT_ACCESS:
+		e = ENUM_LOOKUP(access_names, v);
+		if (e < 0)
+			return bad_enum(err, "--access", v, ENUM_LIST(access_names, buf));
+		c->access = (enum access_kind)e;
+		return 0;
+	case OPT_SEED:
+		if (fb_parse_u64(v, 0, INT64_MAX, &c->seed))
+			return bad_number(err, "--seed", v, "a whole number from 0 to 2^63-1");
+		return 0;
+	case OPT_REPS:
+		return parse_u(err, "--reps", v, 1, FB_MAX_REPS, &c->reps);
+	case OPT_WARMUP:
+		return parse_u(err, "--warmup", v, 0, FB_MAX_REPS, &c->warmup);
+	case OPT_VERIFY:
+		c->verify = true;
+		return 0;
+	case OPT_NO_VERIFY:
+		c->verify = false;
+		return 0;
+	case OPT_LATENCY:
+		e = ENUM_LOOKUP(onoff_names, v);
+		if (e < 0)
+			return bad_enum(err, "--latency", v, ENUM_LIST(onoff_names, buf));
+		c->record_latency = e;
+		return 0;
+	case OPT_POPULATE:
+		e = ENUM_LOOKUP(populate_names, v);
+		if (e < 0)
+			return bad_enum(err, "--populate", v, ENUM_LIST(populate_names, buf));
+		c->populate = (enum populate_kind)e;
+		return 0;
+	case OPT_POP_PAR:
+		c->populate_parallel = true;
+		return 0;
+	case OPT_UFFD:
+		e = ENUM_LOOKUP(uffd_names, v);
+		if (e < 0)
+			return bad_enum(err, "--uffd", v, ENUM_LIST(uffd_names, buf));
+		c->uffd_sharing = (enum uffd_sharing)e;
+		return 0;
+	case OPT_READERS:
+		*readers_set = true;
+		return parse_u(err, "--readers", v, 1, FB_MAX_HANDLERS, &c->readers);
+	case OPT_HANDLERS:
+		*handlers_set = true;
+		return parse_u(err, "--handlers", v, 1, FB_MAX_HANDLERS, &c->handlers);
+	case OPT_WAIT:
+		e = ENUM_LOOKUP(wait_names, v);
+		if (e < 0)
+			return bad_enum(err, "--wait", v, ENUM_LIST(wait_names, buf));
+		c->wait = (enum uffd_wait)e;
+		return 0;
+	case OPT_BATCH:
+		return parse_u(err, "--batch", v, 1, FB_MAX_BATCH, &c->batch);
+	case OPT_ZERO:
+		if (fb_parse_double(v, 0, 1, &c->zero_fraction))
+			return bad_number(err, "--zero-fraction", v, "a fraction from 0 to 1, e.g. 0.25");
+		return 0;
+	case OPT_DELAY:
+		if (fb_parse_u64(v, 0, 10000000, &c->service_delay_us))
+			return bad_number(err, "--service-delay-us", v,
+					  "a whole number of microseconds from 0 to 10000000");
+		return 0;
+	case OPT_RESERVE:
+		c->reserve_hugepages = true;
+		return 0;
+	case OPT_NO_RESERVE:
+		c->reserve_hugepages = false;
+		return 0;
+	case OPT_OVERCOMMIT:
+		c->allow_overcommit = true;
+		return 0;
+	case OPT_INJECT: {
+		const char *colon = strchr(v, ':');
+		char kind[32];
+
+		if (!colon || (size_t)(colon - v) >= sizeof(kind))
+			return bad_enum(err, "--inject", v,
+					"corrupt-copy:PAGE, duplicate-copy:PAGE, drop-copy:PAGE");
+		memcpy(kind, v, (size_t)(colon - v));
+		kind[colon - v] = 0;
+		e = ENUM_LOOKUP(inject_names, kind);
+		if (e < 0 || fb_parse_u64(colon + 1, 0, UINT64_MAX, &c->inject_page))
+			return bad_enum(err, "--inject", v,
+					"corrupt-copy:PAGE, duplicate-copy:PAGE, drop-copy:PAGE");
+		c->inject = (enum inject_kind)e;
+		return 0;
+	}
+	case OPT_TIMEOUT:
+		if (fb_parse_double(v, 0.01, 86400, &c->fault_timeout_s))
+			return bad_number(err, "--fault-timeout", v, "a number of seconds from 0.01 to 86400");
+		return 0;
+	case OPT_OUT:
+		if (!*v)
+			return bad_number(err, "--out", v, "a file path");
+		c->out_path = v;
+		return 0;
+	case OPT_QUIET:
+		c->quiet = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int config_parse_run(struct fb_config *c, int argc, char **argv, struct fb_err *err)
+{
+	bool handlers_set = false, readers_set = false;
+	int opt, rc;
+
+	config_defaults(c);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":", run_options, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			config_usage(stdout);
+			return 1;
+		}
+		if (opt == '?') {
+			fb_errf(err, "unknown flag '%s'; see faultbench run --help", argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (opt == ':') {
+			fb_errf(err, "%s needs a value; see faultbench run --help", argv[optind - 1]);
+			return -EINVAL;
+		}
+		rc = parse_one(c, opt, optarg, err, &handlers_set, &readers_set);
+		if (rc)
+			return rc;
+	}
+	if (optind < argc) {
+		fb_errf(err, "unexpected argument '%s'; faultbench run takes flags only", argv[optind]);
+		return -EINVAL;
+	}
+	if (handlers_set && readers_set) {
+		fb_errf(err, "--handlers and --readers: give one (handlers = readers x uffds)");
+		return -EINVAL;
+	}
+	if (handlers_set)
+		c->readers = 0; /* resolved from handlers below */
+	return config_resolve(c, err);
+}
+
+int config_resolve(struct fb_config *c, struct fb_err *err)
+{
+	const struct host_caps *h = probe_host();
+	uint64_t ps, total_pages, nuffds;
+	char a[32], b[32];
+
+	ps = c->backing->page_size(c, h);
+	c->page_size = ps;
+	if (!ps) {
+		fb_errf(err, "--backing %s: page size unknown on this host", c->backing->name);
+		return -EINVAL;
+	}
+	if (c->size % ps) {
+		fb_errf(err, "--size %s is not a multiple of the %s page of --backing %s",
+			fb_fmt_size(c->size, a, sizeof(a)), fb_fmt_size(ps, b, sizeof(b)),
+			c->backing->name);
+		return -EINVAL;
+	}
+	if (c->per_vcpu && c->overlap) {
+		fb_errf(err, "--per-vcpu and --overlap: pick one (overlap shares one region)");
+		return -EINVAL;
+	}
+	if (c->per_vcpu) {
+		if (c->size > UINT64_MAX / c->vcpus) {
+			fb_errf(err, "--size x --vcpus overflows 64 bits");
+			return -ERANGE;
+		}
+		c->slice_pages = c->size / ps;
+	} else if (c->overlap) {
+		c->slice_pages = c->size / ps;
+	} else {
+		c->slice_pages = c->size / ps / c->vcpus;
+		if (!c->slice_pages) {
+			fb_errf(err, "--size %s gives %u vCPUs less than one %s page each",
+				fb_fmt_size(c->size, a, sizeof(a)), c->vcpus,
+				fb_fmt_size(ps, b, sizeof(b)));
+			return -EINVAL;
+		}
+	}
+	if (c->slice_pages > WL_MAX_PAGES) {
+		fb_errf(err, "--size: a slice of %llu pages is more than the %llu a workload can index",
+			(unsigned long long)c->slice_pages, (unsigned long long)WL_MAX_PAGES);
+		return -ERANGE;
+	}
+	total_pages = c->overlap ? c->slice_pages : c->slice_pages * c->vcpus;
+	c->total_bytes = total_pages * ps;
+	if (!c->allow_overcommit && h->mem_total && c->total_bytes > h->mem_total) {
+		fb_errf(err, "--size: %s of guest memory is more than this host's %s of RAM; "
+			"pass --allow-overcommit to try anyway",
+			fb_fmt_size(c->total_bytes, a, sizeof(a)), fb_fmt_size(h->mem_total, b, sizeof(b)));
+		return -EINVAL;
+	}
+	if (c->numa == NUMA_NODE && h->numa_nodes && c->numa_node >= h->numa_nodes) {
+		fb_errf(err, "--numa node:%d: this host has NUMA nodes 0 to %d", c->numa_node,
+			h->numa_nodes - 1);
+		return -EINVAL;
+	}
+	nuffds = c->uffd_sharing == UFFD_PER_VCPU ? c->vcpus : 1;
+	if (!c->readers) {
+		if (c->handlers % nuffds) {
+			fb_errf(err, "--handlers %u does not divide evenly over %llu per-vCPU uffds",
+				c->handlers, (unsigned long long)nuffds);
+			return -EINVAL;
+		}
+		c->readers = (unsigned)(c->handlers / nuffds);
+	}
+	if (nuffds * c->readers > FB_MAX_HANDLERS) {
+		fb_errf(err, "--readers %u x %llu uffds is more than %d handler threads", c->readers,
+			(unsigned long long)nuffds, FB_MAX_HANDLERS);
+		return -EINVAL;
+	}
+	c->handlers = (unsigned)(nuffds * c->readers);
+	if (c->inject != INJECT_NONE && c->inject_page >= total_pages) {
+		fb_errf(err, "--inject: page %llu is outside the region's %llu pages",
+			(unsigned long long)c->inject_page, (unsigned long long)total_pages);
+		return -EINVAL;
+	}
+	if (c->mode->check)
+		return c->mode->check(c, err);
+	return 0;
+}
+
+json_t *config_to_json(const struct fb_config *c)
+{
+	char numa[32];
+
+	if (c->numa == NUMA_NODE)
+		snprintf(numa, sizeof(numa), "node:%d", c->numa_node);
+	else
+		snprintf(numa, sizeof(numa), "%s", c->numa == NUMA_LOCAL ? "local" : "interleave");
+	return json_pack(
+		"{s:s, s:s, s:I, s:I, s:i, s:I, s:b, s:b, s:I, s:I, s:s, s:s, s:s, s:s, s:I,"
+		" s:i, s:i, s:b, s:b, s:s, s:b, s:s, s:i, s:i, s:s, s:i, s:f, s:I, s:f, s:b, s:b, s:s, s:I}",
+		"mode", c->mode->name,
+		"backing", c->backing->name,
+		"hugepage_bytes", (json_int_t)c->hugepage_size,
+		"page_bytes", (json_int_t)c->page_size,
+		"vcpus", (int)c->vcpus,
+		"size_bytes", (json_int_t)c->size,
+		"per_vcpu", c->per_vcpu,
+		"overlap", c->overlap,
+		"total_bytes", (json_int_t)c->total_bytes,
+		"slice_pages", (json_int_t)c->slice_pages,
+		"numa", numa,
+		"pin", pin_name(c->pin),
+		"workload", c->workload.text,
+		"access", access_name(c->access),
+		"seed", (json_int_t)c->seed,
+		"reps", (int)c->reps,
+		"warmup", (int)c->warmup,
+		"verify", c->verify,
+		"record_latency", c->record_latency,
+		"populate", enum_name_of(populate_names, FB_ARRAY_SIZE(populate_names), (int)c->populate),
+		"populate_parallel", c->populate_parallel,
+		"uffd", enum_name_of(uffd_names, FB_ARRAY_SIZE(uffd_names), (int)c->uffd_sharing),
+		"readers", (int)c->readers,
+		"handlers", (int)c->handlers,
+		"wait", enum_name_of(wait_names, FB_ARRAY_SIZE(wait_names), (int)c->wait),
+		"batch", (int)c->batch,
+		"zero_fraction", c->zero_fraction,
+		"service_delay_us", (json_int_t)c->service_delay_us,
+		"fault_timeout_s", c->fault_timeout_s,
+		"reserve_hugepages", c->reserve_hugepages,
+		"allow_overcommit", c->allow_overcommit,
+		"inject", c->inject == INJECT_NONE ? "none" :
+			enum_name_of(inject_names, FB_ARRAY_SIZE(inject_names), (int)c->inject),
+		"inject_page", (json_int_t)c->inject_page);
+}

@@ -1,0 +1,101 @@
+/* One run configuration: every field has a default, every flag is checked.
+ * config_to_json() writes all of it, defaults filled in, into the result. */
+#ifndef FB_CONFIG_H
+#define FB_CONFIG_H
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fb.h"
+#include "workload.h"
+
+struct fault_mode;
+struct backing;
+
+enum access_kind { ACCESS_WRITE, ACCESS_READ, ACCESS_READ_WRITE };
+enum pin_policy { PIN_COMPACT, PIN_SCATTER, PIN_NONE };
+enum numa_policy { NUMA_LOCAL, NUMA_INTERLEAVE, NUMA_NODE };
+enum uffd_sharing { UFFD_SHARED, UFFD_PER_VCPU };
+enum uffd_wait { WAIT_POLL, WAIT_EPOLL };
+enum populate_kind { POPULATE_WRITE, POPULATE_READ };
+
+/* Test-only fault injection (--inject KIND:PAGE); never on by default. */
+enum inject_kind {
+	INJECT_NONE,
+	INJECT_CORRUPT_COPY,    /* the handler copies the next page's image for PAGE */
+	INJECT_DUPLICATE_COPY,  /* the handler resolves PAGE twice */
+	INJECT_DROP_COPY,       /* the handler drops PAGE's fault: the vCPU waits forever */
+};
+
+#define FB_MAX_VCPUS 4096
+#define FB_MAX_HANDLERS 1024
+#define FB_MAX_BATCH 1024
+#define FB_MAX_REPS 10000
+
+struct fb_config {
+	const struct fault_mode *mode;
+	const struct backing *backing;
+	uint64_t hugepage_size;     /* hugetlb page size in bytes (2M, 1G) */
+	uint64_t page_size;         /* resolved: the unit one fault fills */
+
+	unsigned vcpus;
+	uint64_t size;              /* as given */
+	bool per_vcpu;              /* size is per vCPU, not total */
+	bool overlap;               /* every vCPU's slice is the whole region */
+	uint64_t total_bytes;       /* resolved region size */
+	uint64_t slice_pages;       /* resolved pages per vCPU slice */
+
+	enum numa_policy numa;
+	int numa_node;
+	enum pin_policy pin;
+
+	struct workload_spec workload;
+	enum access_kind access;
+	uint64_t seed;
+
+	unsigned reps;
+	unsigned warmup;
+	bool verify;
+	bool record_latency;
+
+	/* populate */
+	enum populate_kind populate;
+	bool populate_parallel;
+
+	/* uffd modes */
+	enum uffd_sharing uffd_sharing;
+	unsigned readers;           /* handler threads per uffd */
+	unsigned handlers;          /* handler threads in all (= readers × uffds) */
+	enum uffd_wait wait;
+	unsigned batch;             /* messages per read() */
+	double zero_fraction;       /* pages the image marks zero */
+	uint64_t service_delay_us;
+
+	double fault_timeout_s;     /* watchdog: a vCPU stalled this long fails the run */
+
+	bool reserve_hugepages;     /* may raise vm.nr_hugepages (root), given back after */
+	bool allow_overcommit;
+
+	enum inject_kind inject;
+	uint64_t inject_page;
+
+	const char *out_path;       /* NULL: results/<mode>-<backing>-<...>.json */
+	bool quiet;
+};
+
+/* Parse `faultbench run` flags into cfg (defaults first). Returns 0, or
+ * -EINVAL with a sentence naming the flag and its accepted values; 1 when
+ * --help was printed. Resolves derived fields and checks combinations. */
+int config_parse_run(struct fb_config *cfg, int argc, char **argv, struct fb_err *err);
+void config_defaults(struct fb_config *cfg);
+/* Derive page_size, total_bytes, slice_pages, handlers; check combinations
+ * against each other (not against the host). */
+int config_resolve(struct fb_config *cfg, struct fb_err *err);
+json_t *config_to_json(const struct fb_config *cfg);
+void config_usage(FILE *f);
+
+const char *access_name(enum access_kind a);
+
+#endif

@@ -1,0 +1,80 @@
+/* faultbench: page-fault handling benchmarks with a VMM in the fault path. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fb.h"
+#include "hugetlb.h"
+#include "probe.h"
+#include "result.h"
+#include "run.h"
+#include "schema.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: faultbench COMMAND [flags]\n"
+		"\n"
+		"  probe [--json]             what this host can run, mode by mode, and why not\n"
+		"  run [flags]                one configuration (faultbench run --help)\n"
+		"  validate SCHEMA FILE...    check result files against a JSON schema\n"
+		"\n"
+		"Exit: 0 ok, 1 failed, 2 bad input, 77 skipped.\n");
+}
+
+/* Restore what we changed, remove a half-written result, and go. */
+static void on_signal(int sig)
+{
+	static const char msg[] = "faultbench: interrupted; huge pages given back\n";
+	char *tmp = result_tmp_path;
+
+	hugetlb_restore_all();
+	if (tmp)
+		unlink(tmp);
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(FB_EXIT_INTR);
+	_exit(sig == SIGINT ? FB_EXIT_INTR : 128 + sig);
+}
+
+static int validate_main(int argc, char **argv)
+{
+	char err[1024];
+	int bad = 0;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: faultbench validate SCHEMA FILE...\n");
+		return FB_EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (schema_validate_files(argv[1], argv[i], err, sizeof(err))) {
+			fprintf(stderr, "%s: %s\n", argv[i], err);
+			bad = 1;
+		}
+	}
+	return bad ? FB_EXIT_USAGE : FB_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? FB_EXIT_USAGE : FB_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "probe"))
+		return probe_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return run_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "validate"))
+		return validate_main(argc, argv);
+	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate\n", argv[1]);
+	return FB_EXIT_USAGE;
+}

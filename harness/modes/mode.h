@@ -1,0 +1,89 @@
+/* A fault mode: one file, one ops table. The harness calls these hooks and
+ * never asks which mode it runs. */
+#ifndef FB_MODE_H
+#define FB_MODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fb.h"
+#include "hist.h"
+
+struct fb_config;
+struct host_caps;
+struct guest_mem;
+struct image;
+
+enum mode_flags {
+	MODE_USES_UFFD = 1 << 0,     /* needs userfaultfd to be openable */
+	MODE_FILLS_IMAGE = 1 << 1,   /* pages hold the source image, not zeros */
+	MODE_NO_OVERLAP = 1 << 2,    /* cannot serve overlapping slices */
+};
+
+/* Counted by the mode's own threads, summed after they stop. */
+struct mode_counters {
+	uint64_t uffd_msgs;        /* fault messages read */
+	uint64_t uffd_events;      /* non-fault events read (REMOVE, UNMAP, ...) */
+	uint64_t reads;            /* read() calls that returned messages */
+	uint64_t empty_reads;      /* woken, but another reader took the messages */
+	uint64_t copy_ioctls;
+	uint64_t zeropage_ioctls;
+	uint64_t continue_ioctls;
+	uint64_t wake_ioctls;
+	uint64_t pages_copied;     /* pages installed by UFFDIO_COPY */
+	uint64_t pages_zeroed;     /* pages installed by UFFDIO_ZEROPAGE */
+	uint64_t eexist;           /* resolve found the page already there */
+	uint64_t eagain;           /* resolve had to be retried */
+	uint64_t ioctl_errors;     /* other errors: the run fails */
+	int first_error;           /* errno of the first such error */
+};
+
+/* One repetition as a mode sees it. */
+struct mode_run {
+	const struct fb_config *cfg;
+	struct guest_mem *gm;
+	const struct image *img;
+	void *priv;                /* the mode's own state */
+	struct mode_counters counters;
+	struct hist service;       /* handler service time per fault, ns */
+	uint64_t register_ns;      /* setup costs, ns (0 when not done) */
+	uint64_t unregister_ns;
+	uint64_t populate_ns;      /* serial populate; parallel goes per vCPU */
+	struct fb_err *err;
+};
+
+struct fault_mode {
+	const char *name;
+	const char *summary;
+	const char *needs;         /* kernel feature and version, for people */
+	unsigned flags;
+	uint64_t uffd_features;    /* UFFD_FEATURE_* bits required on any backing */
+	/* Input combinations this mode rejects (exit 2), e.g. per-vCPU uffds with
+	 * overlapping slices. NULL: none. */
+	int (*check)(const struct fb_config *cfg, struct fb_err *err);
+	/* NULL when this host can run cfg; else the reason (a skip). */
+	const char *(*unsupported)(const struct fb_config *cfg, const struct host_caps *h,
+				   char *why, size_t n);
+	/* Memory is mapped, nothing touched; start handler threads, register, … */
+	int (*setup)(struct mode_run *r);
+	/* On each vCPU thread, after pinning, before the start barrier. Optional. */
+	int (*vcpu_prepare)(struct mode_run *r, unsigned vcpu, char *slice, uint64_t bytes);
+	/* vCPUs are done: stop threads, unregister, sum counters. Must undo setup
+	 * even after a failed setup. */
+	int (*teardown)(struct mode_run *r);
+	/* After teardown and verification: do the counters add up for the
+	 * `touched` distinct pages? 0, or -EPROTO with the mismatch in r->err.
+	 * This is what catches a lost or duplicated resolve. Optional. */
+	int (*account)(struct mode_run *r, uint64_t touched);
+};
+
+extern const struct fault_mode *const fault_modes[];
+extern const size_t fault_modes_count;
+const struct fault_mode *mode_find(const char *name);
+
+/* Reason this process cannot open userfaultfd, or NULL. Shared by uffd modes. */
+const char *mode_uffd_unsupported(const struct fb_config *cfg, const struct host_caps *h,
+				  uint64_t features, char *why, size_t n);
+
+#endif

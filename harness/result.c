@@ -1,0 +1,312 @@
+#include "result.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "memory.h"
+#include "probe.h"
+#include "timing.h"
+
+char *volatile result_tmp_path;
+
+static const char *const state_names[] = { "ok", "skipped", "failed", "interrupted" };
+
+json_t *hist_to_json(const struct hist *h, int with_buckets)
+{
+	json_t *o = json_pack("{s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:I, s:I}",
+			      "count", (json_int_t)h->count,
+			      "min", (json_int_t)(h->count ? h->min_ns : 0),
+			      "mean", hist_mean(h),
+			      "p50", hist_quantile(h, 0.50),
+			      "p90", hist_quantile(h, 0.90),
+			      "p99", hist_quantile(h, 0.99),
+			      "p999", hist_quantile(h, 0.999),
+			      "max", (json_int_t)h->max_ns,
+			      "overflow", (json_int_t)h->overflow);
+	json_t *b;
+
+	if (!with_buckets)
+		return o;
+	/* sparse [lower_ns, upper_ns, count] triples, so plots can draw a CDF */
+	b = json_array();
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		uint64_t lo, hi;
+
+		if (!h->bucket[i])
+			continue;
+		hist_bucket_bounds(i, &lo, &hi);
+		json_array_append_new(b, json_pack("[I, I, I]", (json_int_t)lo, (json_int_t)hi,
+						   (json_int_t)h->bucket[i]));
+	}
+	json_object_set_new(o, "buckets", b);
+	return o;
+}
+
+static json_t *counters_json(const struct mode_counters *c)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "uffd_msgs", (json_int_t)c->uffd_msgs,
+			 "uffd_events", (json_int_t)c->uffd_events,
+			 "reads", (json_int_t)c->reads,
+			 "empty_reads", (json_int_t)c->empty_reads,
+			 "copy_ioctls", (json_int_t)c->copy_ioctls,
+			 "zeropage_ioctls", (json_int_t)c->zeropage_ioctls,
+			 "continue_ioctls", (json_int_t)c->continue_ioctls,
+			 "wake_ioctls", (json_int_t)c->wake_ioctls,
+			 "pages_copied", (json_int_t)c->pages_copied,
+			 "pages_zeroed", (json_int_t)c->pages_zeroed,
+			 "eexist", (json_int_t)c->eexist,
+			 "eagain", (json_int_t)c->eagain,
+			 "ioctl_errors", (json_int_t)c->ioctl_errors);
+}
+
+static double rate(uint64_t pages, uint64_t ns)
+{
+	return ns ? (double)pages * 1e9 / (double)ns : 0;
+}
+
+static json_t *vcpu_json(const struct fb_config *cfg, unsigned i, const struct vcpu_stats *s)
+{
+	double pps = rate(s->pages, s->touch_ns);
+
+	return json_pack("{s:i, s:i, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:o}",
+			 "vcpu", (int)i,
+			 "cpu", s->cpu,
+			 "pages", (json_int_t)s->pages,
+			 "accesses", (json_int_t)s->accesses,
+			 "seconds", (double)s->touch_ns / 1e9,
+			 "paging_rate_pps", pps,
+			 "paging_rate_gibps", pps * (double)cfg->page_size / (double)FB_GiB,
+			 "prepare_seconds", (double)s->prepare_ns / 1e9,
+			 "minflt", (json_int_t)s->minflt,
+			 "majflt", (json_int_t)s->majflt,
+			 "nvcsw", (json_int_t)s->nvcsw,
+			 "nivcsw", (json_int_t)s->nivcsw,
+			 "fault_lat_ns", hist_to_json(s->lat, 0));
+}
+
+static json_t *verify_json(const struct verify_result *v)
+{
+	return json_pack("{s:b, s:b, s:I, s:I, s:o, s:s}",
+			 "checked", v->checked,
+			 "ok", v->checked && v->ok,
+			 "pages_checked", (json_int_t)v->pages_checked,
+			 "bad_pages", (json_int_t)v->bad_pages,
+			 "first_bad_page", v->first_bad_page >= 0 ?
+				 json_integer(v->first_bad_page) : json_null(),
+			 "message", v->message);
+}
+
+static json_t *rep_json(const struct fb_config *cfg, const struct rep_result *rr)
+{
+	json_t *vcpus = json_array();
+
+	for (unsigned i = 0; i < rr->nvcpus; i++)
+		json_array_append_new(vcpus, vcpu_json(cfg, i, &rr->v[i]));
+	return json_pack(
+		"{s:i, s:b, s:{s:I, s:I, s:f, s:f, s:f}, s:o, s:o, s:o, s:o,"
+		" s:{s:f, s:f, s:f, s:f}, s:{s:I, s:I, s:I, s:I}, s:o}",
+		"rep", (int)rr->rep,
+		"warmup", rr->warmup,
+		"aggregate",
+			"pages", (json_int_t)rr->pages,
+			"touched_pages", (json_int_t)rr->touched,
+			"seconds", (double)rr->max_touch_ns / 1e9,
+			"paging_rate_pps", rr->rate_pps,
+			"paging_rate_gibps", rr->rate_gibps,
+		"vcpus", vcpus,
+		"fault_lat_ns", hist_to_json(&rr->lat, 1),
+		"service_ns", hist_to_json(&rr->service, 1),
+		"counters", counters_json(&rr->counters),
+		"setup",
+			"map_seconds", (double)rr->map_ns / 1e9,
+			"register_seconds", (double)rr->register_ns / 1e9,
+			"unregister_seconds", (double)rr->unregister_ns / 1e9,
+			"populate_seconds", (double)rr->populate_ns / 1e9,
+		"rusage",
+			"minflt", (json_int_t)rr->ru.ru_minflt,
+			"majflt", (json_int_t)rr->ru.ru_majflt,
+			"nvcsw", (json_int_t)rr->ru.ru_nvcsw,
+			"nivcsw", (json_int_t)rr->ru.ru_nivcsw,
+		"verify", verify_json(&rr->verify));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* median, min, max, sample stddev over the measured repetitions */
+static json_t *stat_json(double *v, unsigned n, const char *unit)
+{
+	double mean = 0, var = 0, med;
+
+	if (!n)
+		return json_pack("{s:i, s:s}", "n", 0, "unit", unit);
+	qsort(v, n, sizeof(double), cmp_double);
+	for (unsigned i = 0; i < n; i++)
+		mean += v[i];
+	mean /= n;
+	for (unsigned i = 0; i < n; i++)
+		var += (v[i] - mean) * (v[i] - mean);
+	var = n > 1 ? var / (n - 1) : 0;
+	med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return json_pack("{s:i, s:s, s:f, s:f, s:f, s:f, s:f}", "n", (int)n, "unit", unit,
+			 "median", med, "mean", mean, "min", v[0], "max", v[n - 1], "stddev", sqrt(var));
+}
+
+struct figure {
+	const char *name;
+	const char *unit;
+	double (*get)(const struct fb_config *cfg, const struct rep_result *rr);
+};
+
+static double f_pps(const struct fb_config *c, const struct rep_result *r) { (void)c; return r->rate_pps; }
+static double f_gibps(const struct fb_config *c, const struct rep_result *r) { (void)c; return r->rate_gibps; }
+static double f_secs(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)r->max_touch_ns / 1e9; }
+static double f_p50(const struct fb_config *c, const struct rep_result *r) { (void)c; return hist_quantile(&r->lat, 0.5); }
+static double f_p90(const struct fb_config *c, const struct rep_result *r) { (void)c; return hist_quantile(&r->lat, 0.9); }
+static double f_p99(const struct fb_config *c, const struct rep_result *r) { (void)c; return hist_quantile(&r->lat, 0.99); }
+static double f_p999(const struct fb_config *c, const struct rep_result *r) { (void)c; return hist_quantile(&r->lat, 0.999); }
+static double f_max(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)r->lat.max_ns; }
+static double f_svc50(const struct fb_config *c, const struct rep_result *r) { (void)c; return hist_quantile(&r->service, 0.5); }
+static double f_svc99(const struct fb_config *c, const struct rep_result *r) { (void)c; return hist_quantile(&r->service, 0.99); }
+static double f_pop(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)r->populate_ns / 1e9; }
+static double f_reg(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)r->register_ns / 1e9; }
+
+static const struct figure figures[] = {
+	{ "paging_rate_pps", "pages/s", f_pps },
+	{ "paging_rate_gibps", "GiB/s", f_gibps },
+	{ "touch_seconds", "s", f_secs },
+	{ "fault_lat_p50_ns", "ns", f_p50 },
+	{ "fault_lat_p90_ns", "ns", f_p90 },
+	{ "fault_lat_p99_ns", "ns", f_p99 },
+	{ "fault_lat_p999_ns", "ns", f_p999 },
+	{ "fault_lat_max_ns", "ns", f_max },
+	{ "service_p50_ns", "ns", f_svc50 },
+	{ "service_p99_ns", "ns", f_svc99 },
+	{ "populate_seconds", "s", f_pop },
+	{ "register_seconds", "s", f_reg },
+};
+
+static json_t *summary_json(const struct run_result *res)
+{
+	json_t *s = json_object();
+	double *v = calloc(res->nreps ? res->nreps : 1, sizeof(double));
+
+	if (!v)
+		return s;
+	for (size_t f = 0; f < FB_ARRAY_SIZE(figures); f++) {
+		unsigned n = 0;
+
+		for (unsigned r = 0; r < res->nreps; r++) {
+			if (res->reps[r].warmup)
+				continue;
+			v[n++] = figures[f].get(res->cfg, &res->reps[r]);
+		}
+		json_object_set_new(s, figures[f].name, stat_json(v, n, figures[f].unit));
+	}
+	free(v);
+	return s;
+}
+
+json_t *result_to_json(const struct run_result *res)
+{
+	json_t *runs = json_array();
+
+	/* a failed repetition stays in: its verify object says what went wrong */
+	for (unsigned r = 0; r < res->nreps; r++)
+		json_array_append_new(runs, rep_json(res->cfg, &res->reps[r]));
+	{
+		return json_pack("{s:{s:s, s:i}, s:{s:s, s:s, s:s, s:f}, s:{s:s, s:o}, s:o, s:o,"
+				 " s:{s:b, s:I, s:I}, s:o, s:o}",
+				 "schema", "name", RESULT_SCHEMA_NAME, "version", RESULT_SCHEMA_VERSION,
+				 "tool", "name", "faultbench", "version", FB_VERSION,
+				 "clock", fb_clock.source, "tsc_ghz", fb_clock.tsc_ghz,
+				 "status", "state", state_names[res->state],
+				 "reason", res->state == RUN_OK ? json_null() : json_string(res->reason),
+				 "host", probe_host_json(probe_host()),
+				 "config", config_to_json(res->cfg),
+				 "placement", "oversubscribed", res->oversubscribed,
+				 "hugepages_reserved", (json_int_t)res->hugepages_reserved,
+				 "image_zero_pages", (json_int_t)res->image_zero_pages,
+				 "runs", runs,
+				 "summary", summary_json(res));
+	}
+}
+
+static int mkdir_parents(const char *path)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+int result_write_atomic(json_t *doc, const char *path, struct fb_err *err)
+{
+	size_t n = strlen(path) + 32;
+	char *tmp = malloc(n);
+	int fd, rc = 0;
+	FILE *f;
+
+	if (!tmp)
+		return -ENOMEM;
+	snprintf(tmp, n, "%s.tmp.%d", path, (int)getpid());
+	rc = mkdir_parents(path);
+	if (rc) {
+		fb_errf(err, "--out %s: cannot create its directory: %s", path, strerror(-rc));
+		free(tmp);
+		return rc;
+	}
+	result_tmp_path = tmp;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		rc = -errno;
+		fb_errf(err, "--out %s: cannot write: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	if (json_dumpf(doc, f, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10)) ||
+	    fputc('\n', f) == EOF || fflush(f) || fsync(fileno(f))) {
+		rc = -EIO;
+		fb_errf(err, "--out %s: write failed: %s", path, strerror(errno));
+		fclose(f);
+		goto out;
+	}
+	if (fclose(f)) {
+		rc = -EIO;
+		fb_errf(err, "--out %s: close failed: %s", path, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, path)) {
+		rc = -errno;
+		fb_errf(err, "--out %s: rename failed: %s", path, strerror(errno));
+	}
+out:
+	if (rc)
+		unlink(tmp);
+	result_tmp_path = NULL;
+	free(tmp);
+	return rc;
+}

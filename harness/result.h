@@ -1,0 +1,24 @@
+/* Result files: self-describing JSON (schema in results/schema.json),
+ * written atomically. */
+#ifndef FB_RESULT_H
+#define FB_RESULT_H
+
+#include <jansson.h>
+
+#include "fb.h"
+#include "run.h"
+
+#define RESULT_SCHEMA_NAME "faultbench-result"
+#define RESULT_SCHEMA_VERSION 1
+#define FB_VERSION "0.1.0"
+
+json_t *result_to_json(const struct run_result *res);
+/* Write to a temp file beside path, fsync, rename. Never leaves a partial
+ * file at path. 0 or -errno with err. */
+int result_write_atomic(json_t *doc, const char *path, struct fb_err *err);
+/* A histogram as {count, min, mean, p50, p90, p99, p999, max[, buckets]}. */
+json_t *hist_to_json(const struct hist *h, int with_buckets);
+/* The temp file being written, for the signal handler to remove. */
+extern char *volatile result_tmp_path;
+
+#endif

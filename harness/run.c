@@ -1,0 +1,621 @@
+/* The run engine: prepare, spawn vCPUs, time first touches, verify. */
+#include "run.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hugetlb.h"
+#include "image.h"
+#include "memory.h"
+#include "probe.h"
+#include "timing.h"
+#include "topo.h"
+
+struct run_ctx;
+
+struct vcpu {
+	struct run_ctx *ctx;
+	unsigned idx;
+	int cpu;
+	pthread_t tid;
+	bool started;
+	const uint32_t *seq;     /* prepared before timing */
+	uint64_t nseq;
+	uint64_t first_page;     /* global index of slice page 0 */
+	char *slice;
+	char *prep;              /* this vCPU's disjoint part, for vcpu_prepare */
+	uint64_t prep_bytes;
+	uint64_t read_xor;
+	int prepare_rc;
+	struct vcpu_stats *st;
+	_Atomic uint64_t progress;  /* accesses done; read by the watchdog */
+	_Atomic int done;
+} __attribute__((aligned(FB_CACHELINE)));
+
+struct run_ctx {
+	const struct fb_config *cfg;
+	struct mode_run mr;
+	struct guest_mem gm;
+	struct image img;
+	struct vcpu *v;
+	uint32_t **seqs;
+	uint64_t *first_touches;   /* per vCPU, counted once */
+	pthread_barrier_t start;
+	struct fb_err err;
+};
+
+/* The timed loop. Specialised by the compiler for each (access, record)
+ * pair, so the loop carries no mode or option branches. */
+static inline __attribute__((always_inline)) void touch_loop(struct vcpu *v, uint64_t ps,
+							     enum access_kind acc, bool rec)
+{
+	const uint32_t *seq = v->seq;
+	char *base = v->slice;
+	struct hist *h = v->st->lat;
+	uint64_t n = v->nseq, first = v->first_page, x = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t e = seq[i];
+		uint64_t pg = e & WL_PAGE_MASK;
+		char *p = base + pg * ps;
+		uint64_t t0 = rec ? fb_ticks() : 0;
+
+		if (acc != ACCESS_WRITE)
+			x ^= *(volatile uint64_t *)p;
+		if (acc != ACCESS_READ)
+			*(volatile uint64_t *)(p + 8) = write_marker(first + pg);
+		if (rec && !(e & WL_REPEAT))
+			hist_add(h, fb_ticks_ns(fb_ticks() - t0));
+		atomic_store_explicit(&v->progress, i + 1, memory_order_relaxed);
+	}
+	v->read_xor = x;
+}
+
+static void touch(struct vcpu *v, uint64_t ps, enum access_kind acc, bool rec)
+{
+	switch (acc * 2 + rec) {
+	case ACCESS_WRITE * 2: touch_loop(v, ps, ACCESS_WRITE, false); break;
+	case ACCESS_WRITE * 2 + 1: touch_loop(v, ps, ACCESS_WRITE, true); break;
+	case ACCESS_READ * 2: touch_loop(v, ps, ACCESS_READ, false); break;
+	case ACCESS_READ * 2 + 1: touch_loop(v, ps, ACCESS_READ, true); break;
+	case ACCESS_READ_WRITE * 2: touch_loop(v, ps, ACCESS_READ_WRITE, false); break;
+	default: touch_loop(v, ps, ACCESS_READ_WRITE, true); break;
+	}
+}
+
+static void *vcpu_main(void *arg)
+{
+	struct vcpu *v = arg;
+	struct run_ctx *ctx = v->ctx;
+	const struct fb_config *cfg = ctx->cfg;
+	struct rusage r0, r1;
+	uint64_t t0, t1;
+
+	topo_pin_self(v->cpu);
+	if (cfg->mode->vcpu_prepare) {
+		t0 = fb_ticks();
+		v->prepare_rc = cfg->mode->vcpu_prepare(&ctx->mr, v->idx, v->prep, v->prep_bytes);
+		v->st->prepare_ns = fb_ticks_ns(fb_ticks() - t0);
+	}
+	pthread_barrier_wait(&ctx->start);
+	getrusage(RUSAGE_THREAD, &r0);
+	t0 = fb_ticks();
+	touch(v, cfg->page_size, cfg->access, cfg->record_latency);
+	t1 = fb_ticks();
+	getrusage(RUSAGE_THREAD, &r1);
+	v->st->touch_ns = fb_ticks_ns(t1 - t0);
+	v->st->minflt = r1.ru_minflt - r0.ru_minflt;
+	v->st->majflt = r1.ru_majflt - r0.ru_majflt;
+	v->st->nvcsw = r1.ru_nvcsw - r0.ru_nvcsw;
+	v->st->nivcsw = r1.ru_nivcsw - r0.ru_nivcsw;
+	atomic_store_explicit(&v->done, 1, memory_order_release);
+	return NULL;
+}
+
+static void rusage_sub(struct rusage *d, const struct rusage *a, const struct rusage *b)
+{
+	d->ru_minflt = a->ru_minflt - b->ru_minflt;
+	d->ru_majflt = a->ru_majflt - b->ru_majflt;
+	d->ru_nvcsw = a->ru_nvcsw - b->ru_nvcsw;
+	d->ru_nivcsw = a->ru_nivcsw - b->ru_nivcsw;
+}
+
+/* Build every vCPU's sequence once, before any repetition. */
+static int prepare_sequences(struct run_ctx *ctx)
+{
+	const struct fb_config *cfg = ctx->cfg;
+	char why[256];
+
+	ctx->seqs = calloc(cfg->vcpus, sizeof(*ctx->seqs));
+	ctx->first_touches = calloc(cfg->vcpus, sizeof(uint64_t));
+	if (!ctx->seqs || !ctx->first_touches)
+		return -ENOMEM;
+	for (unsigned i = 0; i < cfg->vcpus; i++) {
+		uint32_t *s = malloc(cfg->slice_pages * sizeof(uint32_t));
+		int rc;
+
+		if (!s) {
+			fb_errf(&ctx->err, "no memory for vCPU %u's access sequence", i);
+			return -ENOMEM;
+		}
+		ctx->seqs[i] = s;
+		rc = cfg->workload.wl->build(&cfg->workload, cfg->slice_pages,
+					     fb_mix64(cfg->seed + i), s);
+		if (rc) {
+			snprintf(why, sizeof(why), "%s", strerror(-rc));
+			fb_errf(&ctx->err, "workload %s: build failed: %s", cfg->workload.text, why);
+			return rc;
+		}
+		for (uint64_t k = 0; k < cfg->slice_pages; k++)
+			ctx->first_touches[i] += !(s[k] & WL_REPEAT);
+	}
+	return 0;
+}
+
+static uint64_t prep_part(const struct fb_config *cfg, unsigned i, uint64_t *bytes)
+{
+	uint64_t pages = cfg->total_bytes / cfg->page_size, per = pages / cfg->vcpus;
+	uint64_t start = per * i;
+
+	*bytes = (i + 1 == cfg->vcpus ? pages - start : per) * cfg->page_size;
+	return start * cfg->page_size;
+}
+
+/* Verification: every touched page holds what it must, and every vCPU read
+ * what the page held. Runs after teardown, so nothing here can fault into a
+ * handler. */
+static void verify_rep(struct run_ctx *ctx, struct rep_result *rr)
+{
+	const struct fb_config *cfg = ctx->cfg;
+	struct verify_result *vr = &rr->verify;
+	uint64_t npages = cfg->total_bytes / cfg->page_size, wpp = cfg->page_size / 8;
+	uint64_t *touched = calloc((npages + 63) / 64, 8), *written = calloc((npages + 63) / 64, 8);
+	bool image = cfg->mode->flags & MODE_FILLS_IMAGE;
+
+	vr->first_bad_page = -1;
+	vr->ok = true;
+	if (!touched || !written) {
+		vr->ok = false;
+		snprintf(vr->message, sizeof(vr->message), "no memory for the verification bitmaps");
+		goto out;
+	}
+	for (unsigned i = 0; i < cfg->vcpus; i++) {
+		const struct vcpu *v = &ctx->v[i];
+		uint64_t x = 0;
+
+		for (uint64_t k = 0; k < v->nseq; k++) {
+			uint64_t p = v->first_page + (v->seq[k] & WL_PAGE_MASK);
+
+			touched[p >> 6] |= 1ULL << (p & 63);
+			if (cfg->access != ACCESS_READ)
+				written[p >> 6] |= 1ULL << (p & 63);
+			if (cfg->access != ACCESS_WRITE)
+				x ^= image ? image_word(&ctx->img, p, 0) : 0;
+		}
+		if (cfg->access != ACCESS_WRITE && x != v->read_xor && vr->ok) {
+			vr->ok = false;
+			snprintf(vr->message, sizeof(vr->message),
+				 "vCPU %u read wrong data: checksum of word 0 over its reads is 0x%016llx, expected 0x%016llx",
+				 i, (unsigned long long)v->read_xor, (unsigned long long)x);
+		}
+	}
+	for (uint64_t p = 0; p < npages; p++) {
+		const uint64_t *w = (const uint64_t *)(ctx->gm.base + p * cfg->page_size);
+		bool wr = (written[p >> 6] >> (p & 63)) & 1;
+
+		if (!((touched[p >> 6] >> (p & 63)) & 1))
+			continue;
+		rr->touched++;
+		vr->pages_checked++;
+		for (uint64_t k = 0; k < wpp; k++) {
+			uint64_t want = k == 1 && wr ? write_marker(p) : image ? image_word(&ctx->img, p, k) : 0;
+
+			if (w[k] == want)
+				continue;
+			if (vr->bad_pages++ == 0) {
+				vr->first_bad_page = (int64_t)p;
+				snprintf(vr->message, sizeof(vr->message),
+					 "page %llu (offset 0x%llx) word %llu: expected 0x%016llx, found 0x%016llx",
+					 (unsigned long long)p, (unsigned long long)(p * cfg->page_size),
+					 (unsigned long long)k, (unsigned long long)want,
+					 (unsigned long long)w[k]);
+			}
+			vr->ok = false;
+			break;
+		}
+	}
+out:
+	vr->checked = true;
+	free(touched);
+	free(written);
+}
+
+static uint64_t count_touched(const struct run_ctx *ctx)
+{
+	const struct fb_config *cfg = ctx->cfg;
+	uint64_t sum = 0;
+
+	if (!cfg->overlap) {
+		for (unsigned i = 0; i < cfg->vcpus; i++)
+			sum += ctx->first_touches[i];
+		return sum;
+	}
+	{
+		uint64_t n = cfg->slice_pages, *bits = calloc((n + 63) / 64, 8);
+
+		if (!bits)
+			return 0;
+		for (unsigned i = 0; i < cfg->vcpus; i++)
+			for (uint64_t k = 0; k < n; k++) {
+				uint64_t p = ctx->seqs[i][k] & WL_PAGE_MASK;
+
+				if (!((bits[p >> 6] >> (p & 63)) & 1)) {
+					bits[p >> 6] |= 1ULL << (p & 63);
+					sum++;
+				}
+			}
+		free(bits);
+	}
+	return sum;
+}
+
+static uint64_t fault_timeout_ns(const struct fb_config *cfg)
+{
+	return (uint64_t)(cfg->fault_timeout_s * 1e9) + cfg->service_delay_us * 1000ULL * 4;
+}
+
+/* Wait for the vCPUs; a vCPU whose progress stalls for the fault timeout
+ * aborts the repetition with where it stood. */
+static int wait_vcpus(struct run_ctx *ctx)
+{
+	const struct fb_config *cfg = ctx->cfg;
+	uint64_t limit = fault_timeout_ns(cfg), *last = calloc(cfg->vcpus, 8), *since = calloc(cfg->vcpus, 8);
+	struct timespec tick = { 0, 2000000 };
+	int rc = 0;
+
+	if (!last || !since) {
+		free(last);
+		free(since);
+		return -ENOMEM;
+	}
+	for (;;) {
+		unsigned running = 0;
+		uint64_t now = fb_mono_ns();
+
+		for (unsigned i = 0; i < cfg->vcpus; i++) {
+			struct vcpu *v = &ctx->v[i];
+			uint64_t p;
+
+			if (atomic_load_explicit(&v->done, memory_order_acquire))
+				continue;
+			running++;
+			p = atomic_load_explicit(&v->progress, memory_order_relaxed);
+			if (p != last[i] || !since[i]) {
+				last[i] = p;
+				since[i] = now;
+			} else if (now - since[i] > limit) {
+				uint64_t pg = v->first_page + (v->seq[p] & WL_PAGE_MASK);
+
+				fb_errf(&ctx->err,
+					"watchdog: vCPU %u waited more than %.1f s on page %llu (access %llu of %llu); "
+					"handlers read %llu fault messages so far",
+					i, (double)limit / 1e9, (unsigned long long)pg,
+					(unsigned long long)p + 1, (unsigned long long)v->nseq,
+					(unsigned long long)ctx->mr.counters.uffd_msgs);
+				rc = -ETIMEDOUT;
+				goto out;
+			}
+		}
+		if (!running)
+			break;
+		nanosleep(&tick, NULL);
+	}
+out:
+	free(last);
+	free(since);
+	return rc;
+}
+
+static int join_vcpus(struct run_ctx *ctx, bool stalled)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < ctx->cfg->vcpus; i++) {
+		struct vcpu *v = &ctx->v[i];
+		struct timespec ts;
+
+		if (!v->started)
+			continue;
+		if (!stalled) {
+			pthread_join(v->tid, NULL);
+			continue;
+		}
+		/* teardown closed the uffds, which wakes stuck faults; give them time */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 5;
+		if (pthread_timedjoin_np(v->tid, NULL, &ts))
+			rc = -ETIMEDOUT;
+	}
+	return rc;
+}
+
+static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
+{
+	const struct fb_config *cfg = ctx->cfg;
+	struct rusage p0, p1;
+	uint64_t t0;
+	int rc, wrc = 0;
+	bool setup_done = false;
+
+	memset(&ctx->mr, 0, sizeof(ctx->mr));
+	ctx->mr.cfg = cfg;
+	ctx->mr.gm = &ctx->gm;
+	ctx->mr.img = &ctx->img;
+	ctx->mr.err = &ctx->err;
+	hist_init(&ctx->mr.service);
+
+	t0 = fb_ticks();
+	rc = guest_mem_map(&ctx->gm, cfg, &ctx->err);
+	rr->map_ns = fb_ticks_ns(fb_ticks() - t0);
+	if (rc)
+		return rc;
+	if (cfg->mode->setup) {
+		rc = cfg->mode->setup(&ctx->mr);
+		setup_done = true;
+		if (rc)
+			goto teardown;
+	}
+	rc = pthread_barrier_init(&ctx->start, NULL, cfg->vcpus + 1);
+	if (rc) {
+		rc = -rc;
+		goto teardown;
+	}
+	for (unsigned i = 0; i < cfg->vcpus; i++) {
+		struct vcpu *v = &ctx->v[i];
+		uint64_t off;
+
+		v->st = &rr->v[i];
+		v->st->cpu = v->cpu;
+		v->slice = ctx->gm.base + v->first_page * cfg->page_size;
+		off = prep_part(cfg, i, &v->prep_bytes);
+		v->prep = ctx->gm.base + off;
+		atomic_store(&v->progress, 0);
+		atomic_store(&v->done, 0);
+		v->started = false;
+		rc = pthread_create(&v->tid, NULL, vcpu_main, v);
+		if (rc) {
+			fb_errf(&ctx->err, "vCPU %u: pthread_create: %s", i, strerror(rc));
+			/* let the started ones through the barrier: they need N+1 */
+			fprintf(stderr, "faultbench: cannot start vCPU %u; aborting\n", i);
+			abort();
+		}
+		v->started = true;
+	}
+	getrusage(RUSAGE_SELF, &p0);
+	pthread_barrier_wait(&ctx->start);
+	wrc = wait_vcpus(ctx);
+	getrusage(RUSAGE_SELF, &p1);
+	rusage_sub(&rr->ru, &p1, &p0);
+
+teardown:
+	if (setup_done && cfg->mode->teardown)
+		cfg->mode->teardown(&ctx->mr);
+	if (ctx->v[0].started || wrc) {
+		if (join_vcpus(ctx, wrc != 0)) {
+			fprintf(stderr, "faultbench: %s\nfaultbench: a vCPU is still stuck after teardown\n",
+				ctx->err.msg);
+			rc = -ETIMEDOUT;
+		}
+		pthread_barrier_destroy(&ctx->start);
+		for (unsigned i = 0; i < cfg->vcpus; i++)
+			ctx->v[i].started = false;
+	}
+	if (wrc)
+		rc = wrc;
+	if (!rc) {
+		for (unsigned i = 0; i < cfg->vcpus; i++) {
+			if (ctx->v[i].prepare_rc) {
+				rc = ctx->v[i].prepare_rc;
+				break;
+			}
+		}
+	}
+	rr->counters = ctx->mr.counters;
+	rr->service = ctx->mr.service;
+	rr->register_ns = ctx->mr.register_ns;
+	rr->unregister_ns = ctx->mr.unregister_ns;
+	rr->populate_ns = ctx->mr.populate_ns;
+	if (!rc) {
+		for (unsigned i = 0; i < cfg->vcpus; i++) {
+			if (rr->v[i].prepare_ns > rr->populate_ns && cfg->populate_parallel)
+				rr->populate_ns = rr->v[i].prepare_ns;
+		}
+		if (cfg->verify) {
+			verify_rep(ctx, rr);
+			if (!rr->verify.ok) {
+				fb_errf(&ctx->err, "verification failed: %s", rr->verify.message);
+				rc = -EBADMSG;
+			}
+		} else {
+			rr->touched = count_touched(ctx);
+		}
+		if (!rc && cfg->mode->account)
+			rc = cfg->mode->account(&ctx->mr, rr->touched);
+	}
+	guest_mem_unmap(&ctx->gm);
+	return rc;
+}
+
+static void rep_figures(const struct fb_config *cfg, struct rep_result *rr)
+{
+	hist_init(&rr->lat);
+	rr->pages = 0;
+	rr->max_touch_ns = 0;
+	for (unsigned i = 0; i < rr->nvcpus; i++) {
+		struct vcpu_stats *s = &rr->v[i];
+
+		rr->pages += s->pages;
+		if (s->touch_ns > rr->max_touch_ns)
+			rr->max_touch_ns = s->touch_ns;
+		hist_merge(&rr->lat, s->lat);
+	}
+	/* as demand_paging_test: all pages over the slowest vCPU's time */
+	if (rr->max_touch_ns) {
+		rr->rate_pps = (double)rr->pages * 1e9 / (double)rr->max_touch_ns;
+		rr->rate_gibps = rr->rate_pps * (double)cfg->page_size / (double)FB_GiB;
+	}
+}
+
+static int alloc_rep(const struct fb_config *cfg, struct rep_result *rr, unsigned rep,
+		     const uint64_t *first_touches)
+{
+	memset(rr, 0, sizeof(*rr));
+	rr->rep = rep;
+	rr->warmup = rep < cfg->warmup;
+	rr->nvcpus = cfg->vcpus;
+	rr->v = calloc(cfg->vcpus, sizeof(*rr->v));
+	if (!rr->v)
+		return -ENOMEM;
+	for (unsigned i = 0; i < cfg->vcpus; i++) {
+		rr->v[i].lat = malloc(sizeof(struct hist));
+		if (!rr->v[i].lat)
+			return -ENOMEM;
+		hist_init(rr->v[i].lat);
+		rr->v[i].pages = first_touches[i];
+		rr->v[i].accesses = cfg->slice_pages;
+	}
+	return 0;
+}
+
+static void ctx_free(struct run_ctx *ctx)
+{
+	if (ctx->seqs)
+		for (unsigned i = 0; i < ctx->cfg->vcpus; i++)
+			free(ctx->seqs[i]);
+	free(ctx->seqs);
+	free(ctx->first_touches);
+	free(ctx->v);
+	image_destroy(&ctx->img);
+}
+
+static void set_state(struct run_result *res, enum run_state st, const char *why)
+{
+	res->state = st;
+	snprintf(res->reason, sizeof(res->reason), "%s", why);
+}
+
+static bool skip_if_unsupported(const struct fb_config *cfg, struct run_result *res)
+{
+	const struct host_caps *h = probe_host();
+	char why[FB_ERRLEN];
+
+	if (cfg->backing->unsupported && cfg->backing->unsupported(cfg, h, why, sizeof(why))) {
+		set_state(res, RUN_SKIPPED, why);
+		return true;
+	}
+	if (cfg->mode->unsupported && cfg->mode->unsupported(cfg, h, why, sizeof(why))) {
+		set_state(res, RUN_SKIPPED, why);
+		return true;
+	}
+	return false;
+}
+
+int run_config(const struct fb_config *cfg, struct run_result *res)
+{
+	struct run_ctx ctx = { .cfg = cfg };
+	struct hugetlb_reservation hr;
+	int *cpus = NULL, rc;
+	unsigned total = cfg->warmup + cfg->reps;
+	char why[FB_ERRLEN];
+
+	memset(res, 0, sizeof(*res));
+	res->cfg = cfg;
+	fb_clock_init();
+	if (skip_if_unsupported(cfg, res))
+		return 0;
+	if (cfg->backing->flags & BK_HUGETLB) {
+		rc = hugetlb_reserve(&hr, probe_host(), cfg->page_size, cfg->total_bytes / cfg->page_size,
+				     cfg->reserve_hugepages, why, sizeof(why));
+		if (rc == 1) {
+			set_state(res, RUN_SKIPPED, why);
+			return 0;
+		}
+		if (rc < 0) {
+			set_state(res, RUN_FAILED, "hugetlb: cannot record vm.nr_hugepages for restore");
+			return rc;
+		}
+		res->hugepages_reserved = hr.raised_by;
+	}
+
+	res->reps = calloc(total, sizeof(*res->reps));
+	ctx.v = aligned_alloc(FB_CACHELINE, sizeof(*ctx.v) * cfg->vcpus);
+	cpus = calloc(cfg->vcpus, sizeof(int));
+	rc = -ENOMEM;
+	if (!res->reps || !ctx.v || !cpus)
+		goto fail;
+	memset(ctx.v, 0, sizeof(*ctx.v) * cfg->vcpus);
+	rc = prepare_sequences(&ctx);
+	if (rc)
+		goto fail;
+	rc = image_create(&ctx.img, cfg->total_bytes / cfg->page_size, cfg->page_size,
+			  cfg->zero_fraction, cfg->seed, cfg->mode->flags & MODE_FILLS_IMAGE, &ctx.err);
+	if (rc)
+		goto fail;
+	res->image_zero_pages = ctx.img.nzero;
+	rc = topo_assign(cfg->pin, cfg->vcpus, cpus, &res->oversubscribed);
+	if (rc) {
+		fb_errf(&ctx.err, "hwloc: cannot read the CPU topology: %s", strerror(-rc));
+		goto fail;
+	}
+	for (unsigned i = 0; i < cfg->vcpus; i++) {
+		ctx.v[i].ctx = &ctx;
+		ctx.v[i].idx = i;
+		ctx.v[i].cpu = cpus[i];
+		ctx.v[i].seq = ctx.seqs[i];
+		ctx.v[i].nseq = cfg->slice_pages;
+		ctx.v[i].first_page = cfg->overlap ? 0 : (uint64_t)i * cfg->slice_pages;
+	}
+
+	for (unsigned rep = 0; rep < total; rep++) {
+		struct rep_result *rr = &res->reps[rep];
+
+		rc = alloc_rep(cfg, rr, rep, ctx.first_touches);
+		res->nreps = rep + 1;
+		if (rc)
+			goto fail;
+		rc = run_rep(&ctx, rr);
+		rep_figures(cfg, rr);
+		if (rc)
+			goto fail;
+	}
+	res->state = RUN_OK;
+	ctx_free(&ctx);
+	free(cpus);
+	hugetlb_restore_all();
+	return 0;
+
+fail:
+	set_state(res, RUN_FAILED, ctx.err.msg[0] ? ctx.err.msg : strerror(-rc));
+	ctx_free(&ctx);
+	free(cpus);
+	hugetlb_restore_all();
+	return rc;
+}
+
+void run_result_free(struct run_result *res)
+{
+	for (unsigned r = 0; r < res->nreps; r++) {
+		for (unsigned i = 0; res->reps[r].v && i < res->reps[r].nvcpus; i++)
+			free(res->reps[r].v[i].lat);
+		free(res->reps[r].v);
+	}
+	free(res->reps);
+	res->reps = NULL;
+	res->nreps = 0;
+}

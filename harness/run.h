@@ -1,0 +1,70 @@
+/* One configuration: R repetitions of N vCPU threads touching fresh guest
+ * memory under one fault mode, each verified and measured. */
+#ifndef FB_RUN_H
+#define FB_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+
+#include "config.h"
+#include "hist.h"
+#include "modes/mode.h"
+
+struct vcpu_stats {
+	int cpu;                 /* pinned CPU, -1 unpinned */
+	uint64_t pages;          /* first touches */
+	uint64_t accesses;
+	uint64_t touch_ns;
+	uint64_t prepare_ns;     /* vcpu_prepare (e.g. parallel populate) */
+	long minflt, majflt, nvcsw, nivcsw;
+	struct hist *lat;        /* first-touch latency, ns */
+};
+
+struct verify_result {
+	bool checked;
+	bool ok;
+	uint64_t pages_checked;
+	uint64_t bad_pages;
+	int64_t first_bad_page;  /* -1: none */
+	char message[256];
+};
+
+struct rep_result {
+	unsigned rep;
+	bool warmup;
+	unsigned nvcpus;
+	struct vcpu_stats *v;
+	struct hist lat;         /* merged over vCPUs */
+	struct hist service;     /* handler service time */
+	struct mode_counters counters;
+	uint64_t map_ns, register_ns, unregister_ns, populate_ns;
+	uint64_t pages;          /* all vCPUs' first touches */
+	uint64_t touched;        /* distinct pages of the region touched */
+	uint64_t max_touch_ns;   /* the slowest vCPU */
+	double rate_pps, rate_gibps;
+	struct rusage ru;        /* whole process, during the touch phase */
+	struct verify_result verify;
+};
+
+enum run_state { RUN_OK, RUN_SKIPPED, RUN_FAILED, RUN_INTERRUPTED };
+
+struct run_result {
+	const struct fb_config *cfg;
+	enum run_state state;
+	char reason[FB_ERRLEN];
+	bool oversubscribed;
+	uint64_t hugepages_reserved;   /* pages we added to the pool */
+	uint64_t image_zero_pages;
+	unsigned nreps;                /* filled so far */
+	struct rep_result *reps;       /* warmup + measured */
+};
+
+/* Run cfg to the end (or the first failure). Never exits. */
+int run_config(const struct fb_config *cfg, struct run_result *res);
+void run_result_free(struct run_result *res);
+
+/* `faultbench run ...` */
+int run_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,418 @@
+#include "uffd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "image.h"
+#include "memory.h"
+#include "probe.h"
+#include "timing.h"
+
+const char *uffd_feature_list(uint64_t mask, char *buf, size_t n)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < uffd_feature_names_count && off < n; i++) {
+		if (mask & uffd_feature_names[i].bit)
+			off += (size_t)snprintf(buf + off, n - off, "%s%s (Linux %s+)", off ? ", " : "",
+						uffd_feature_names[i].name, uffd_feature_names[i].since);
+	}
+	return buf;
+}
+
+static int open_raw(void)
+{
+	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	int dev;
+
+	if (fd >= 0 || (errno != EPERM && errno != EACCES))
+		return fd >= 0 ? fd : -errno;
+	/* 6.1+: /dev/userfaultfd hands out fds by file permission instead */
+	dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -EPERM;
+	fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
+	close(dev);
+	return fd >= 0 ? fd : -errno;
+}
+
+int uffd_open(uint64_t features, struct fb_err *err)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = features };
+	char buf[512];
+	int fd = open_raw(), e;
+
+	if (fd < 0) {
+		const char *why = probe_uffd_unavailable_reason(probe_host());
+
+		fb_errf(err, "%s", why ? why : strerror(-fd));
+		return fd;
+	}
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		e = errno;
+		close(fd);
+		fb_errf(err, "UFFDIO_API with features %s failed: %s",
+			uffd_feature_list(features, buf, sizeof(buf)), strerror(e));
+		return -e;
+	}
+	if ((api.features & features) != features) {
+		close(fd);
+		fb_errf(err, "userfaultfd lacks %s",
+			uffd_feature_list(features & ~api.features, buf, sizeof(buf)));
+		return -EOPNOTSUPP;
+	}
+	return fd;
+}
+
+int uffd_register(int uffd, void *start, uint64_t len, uint64_t mode, uint64_t *ioctls,
+		  struct fb_err *err)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)start, .len = len },
+		.mode = mode,
+	};
+
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		int e = errno;
+
+		fb_errf(err, "UFFDIO_REGISTER of %llu bytes (mode 0x%llx) failed: %s",
+			(unsigned long long)len, (unsigned long long)mode, strerror(e));
+		return -e;
+	}
+	if (ioctls)
+		*ioctls = reg.ioctls;
+	return 0;
+}
+
+int uffd_unregister(int uffd, void *start, uint64_t len)
+{
+	struct uffdio_range r = { .start = (uintptr_t)start, .len = len };
+
+	return ioctl(uffd, UFFDIO_UNREGISTER, &r) ? -errno : 0;
+}
+
+static void count_error(struct mode_counters *c, int e)
+{
+	if (!c->ioctl_errors++)
+		c->first_error = e;
+}
+
+static void wake_range(struct uffd_handler *h, uint64_t dst, uint64_t len)
+{
+	struct uffdio_range r = { .start = dst, .len = len };
+
+	h->c.wake_ioctls++;
+	if (ioctl(h->uffd, UFFDIO_WAKE, &r))
+		count_error(&h->c, errno);
+}
+
+static int do_copy(struct uffd_handler *h, uint64_t dst, uint64_t src, uint64_t len)
+{
+	struct uffdio_copy cp;
+
+	while (len) {
+		cp = (struct uffdio_copy){ .dst = dst, .src = src, .len = len };
+		h->c.copy_ioctls++;
+		if (!ioctl(h->uffd, UFFDIO_COPY, &cp)) {
+			h->c.pages_copied++;
+			return 0;
+		}
+		if (errno == EEXIST) {
+			/* someone else filled it: make sure our faulter is awake */
+			h->c.eexist++;
+			wake_range(h, dst, len);
+			return 0;
+		}
+		if (errno != EAGAIN) {
+			count_error(&h->c, errno);
+			return -errno;
+		}
+		/* the layout changed under us, or a partial copy: go on from
+		 * where the kernel stopped */
+		h->c.eagain++;
+		if (cp.copy > 0) {
+			dst += (uint64_t)cp.copy;
+			src += (uint64_t)cp.copy;
+			len -= (uint64_t)cp.copy;
+		}
+	}
+	h->c.pages_copied++;
+	return 0;
+}
+
+static int do_zeropage(struct uffd_handler *h, uint64_t dst, uint64_t len)
+{
+	struct uffdio_zeropage zp;
+
+	for (;;) {
+		zp = (struct uffdio_zeropage){ .range = { .start = dst, .len = len } };
+		h->c.zeropage_ioctls++;
+		if (!ioctl(h->uffd, UFFDIO_ZEROPAGE, &zp)) {
+			h->c.pages_zeroed++;
+			return 0;
+		}
+		if (errno == EEXIST) {
+			h->c.eexist++;
+			wake_range(h, dst, len);
+			return 0;
+		}
+		if (errno != EAGAIN) {
+			count_error(&h->c, errno);
+			return -errno;
+		}
+		h->c.eagain++;
+		if (zp.zeropage > 0) {
+			dst += (uint64_t)zp.zeropage;
+			len -= (uint64_t)zp.zeropage;
+			if (!len) {
+				h->c.pages_zeroed++;
+				return 0;
+			}
+		}
+	}
+}
+
+int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint64_t page)
+{
+	const struct fb_config *cfg = s->run->cfg;
+	const struct image *img = s->run->img;
+	uint64_t ps = cfg->page_size, dst = (uintptr_t)s->run->gm->base + page * ps, src_page = page;
+	int rc;
+
+	if (cfg->inject != INJECT_NONE && page == cfg->inject_page) {
+		if (cfg->inject == INJECT_DROP_COPY)
+			return 0;
+		if (cfg->inject == INJECT_CORRUPT_COPY)
+			src_page = (page + 1) % img->npages;
+	}
+	if (image_is_zero(img, src_page) && (s->range_ioctls & (1ULL << _UFFDIO_ZEROPAGE)))
+		rc = do_zeropage(h, dst, ps);
+	else
+		rc = do_copy(h, dst, (uintptr_t)img->data + src_page * ps, ps);
+	if (!rc && cfg->inject == INJECT_DUPLICATE_COPY && page == cfg->inject_page)
+		rc = do_copy(h, dst, (uintptr_t)img->data + src_page * ps, ps);
+	return rc;
+}
+
+static void service_delay(uint64_t us)
+{
+	struct timespec ts = { .tv_sec = (time_t)(us / 1000000), .tv_nsec = (long)(us % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void handle_batch(struct uffd_handler *h, size_t n)
+{
+	struct uffd_server *s = h->srv;
+	uint64_t delay = s->run->cfg->service_delay_us;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t0 = fb_ticks();
+
+		if (h->msgs[i].event == UFFD_EVENT_PAGEFAULT) {
+			h->c.uffd_msgs++;
+			if (delay)
+				service_delay(delay);
+		} else {
+			h->c.uffd_events++;
+		}
+		s->on_msg(s, h, &h->msgs[i]);
+		hist_add(&h->service, fb_ticks_ns(fb_ticks() - t0));
+	}
+}
+
+/* Wait until the uffd or the stop eventfd is readable. 1: messages may be
+ * there; 0: stop; <0: error. */
+static int wait_ready(struct uffd_handler *h)
+{
+	struct uffd_server *s = h->srv;
+
+	for (;;) {
+		if (h->epfd >= 0) {
+			struct epoll_event ev[2];
+			int n = epoll_wait(h->epfd, ev, 2, -1);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return -errno;
+			for (int i = 0; i < n; i++)
+				if (ev[i].data.fd == s->stop_fd)
+					return 0;
+			return 1;
+		} else {
+			struct pollfd p[2] = { { .fd = h->uffd, .events = POLLIN },
+					       { .fd = s->stop_fd, .events = POLLIN } };
+			int n = poll(p, 2, -1);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return -errno;
+			if (p[1].revents)
+				return 0;
+			if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL))
+				return -EIO;
+			return 1;
+		}
+	}
+}
+
+static void *handler_main(void *arg)
+{
+	struct uffd_handler *h = arg;
+	size_t bytes = sizeof(struct uffd_msg) * h->srv->run->cfg->batch;
+	ssize_t n;
+	int rc;
+
+	while ((rc = wait_ready(h)) > 0) {
+		n = read(h->uffd, h->msgs, bytes);
+		if (n < 0) {
+			if (errno == EAGAIN) {
+				h->c.empty_reads++; /* another reader took them */
+				continue;
+			}
+			count_error(&h->c, errno);
+			break;
+		}
+		h->c.reads++;
+		handle_batch(h, (size_t)n / sizeof(struct uffd_msg));
+	}
+	if (rc < 0)
+		count_error(&h->c, -rc);
+	return NULL;
+}
+
+static int handler_init(struct uffd_server *s, struct uffd_handler *h, int uffd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	h->srv = s;
+	h->uffd = uffd;
+	h->epfd = -1;
+	hist_init(&h->service);
+	h->msgs = calloc(s->run->cfg->batch, sizeof(struct uffd_msg));
+	if (!h->msgs)
+		return -ENOMEM;
+	if (s->run->cfg->wait != WAIT_EPOLL)
+		return 0;
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (h->epfd < 0)
+		return -errno;
+	/* EPOLLEXCLUSIVE: one reader per message burst, not a thundering herd */
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.fd = uffd;
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, uffd, &ev))
+		return -errno;
+	ev.events = EPOLLIN;
+	ev.data.fd = s->stop_fd;
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, s->stop_fd, &ev))
+		return -errno;
+	return 0;
+}
+
+void uffd_server_init(struct uffd_server *s, struct mode_run *run, uffd_msg_fn on_msg)
+{
+	memset(s, 0, sizeof(*s));
+	s->run = run;
+	s->on_msg = on_msg;
+	s->stop_fd = -1;
+	for (unsigned i = 0; i < FB_MAX_VCPUS; i++)
+		s->uffds[i] = -1;
+}
+
+void uffd_server_close(struct uffd_server *s)
+{
+	for (unsigned i = 0; i < s->nuffds; i++) {
+		if (s->uffds[i] >= 0)
+			close(s->uffds[i]);
+		s->uffds[i] = -1;
+	}
+}
+
+int uffd_server_start(struct uffd_server *s, struct fb_err *err)
+{
+	unsigned readers = s->run->cfg->readers;
+	int rc;
+
+	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->stop_fd < 0) {
+		fb_errf(err, "eventfd: %s", strerror(errno));
+		return -errno;
+	}
+	s->nhandlers = s->nuffds * readers;
+	s->h = aligned_alloc(FB_CACHELINE, sizeof(*s->h) * s->nhandlers);
+	if (!s->h) {
+		fb_errf(err, "no memory for %u handler threads", s->nhandlers);
+		s->nhandlers = 0;
+		return -ENOMEM;
+	}
+	memset(s->h, 0, sizeof(*s->h) * s->nhandlers);
+	for (unsigned i = 0; i < s->nhandlers; i++) {
+		struct uffd_handler *h = &s->h[i];
+
+		rc = handler_init(s, h, s->uffds[i / readers]);
+		if (rc) {
+			fb_errf(err, "handler %u: setup failed: %s", i, strerror(-rc));
+			return rc;
+		}
+		rc = pthread_create(&h->tid, NULL, handler_main, h);
+		if (rc) {
+			fb_errf(err, "handler %u: pthread_create: %s", i, strerror(rc));
+			return -rc;
+		}
+		h->started = true;
+	}
+	return 0;
+}
+
+void uffd_server_stop(struct uffd_server *s)
+{
+	uint64_t one = 1;
+	struct mode_counters *t = &s->run->counters;
+
+	if (s->stop_fd >= 0 && write(s->stop_fd, &one, sizeof(one)) != sizeof(one))
+		perror("faultbench: eventfd write");
+	for (unsigned i = 0; i < s->nhandlers; i++) {
+		struct uffd_handler *h = &s->h[i];
+
+		if (h->started)
+			pthread_join(h->tid, NULL);
+		if (h->epfd >= 0)
+			close(h->epfd);
+		free(h->msgs);
+		t->uffd_msgs += h->c.uffd_msgs;
+		t->uffd_events += h->c.uffd_events;
+		t->reads += h->c.reads;
+		t->empty_reads += h->c.empty_reads;
+		t->copy_ioctls += h->c.copy_ioctls;
+		t->zeropage_ioctls += h->c.zeropage_ioctls;
+		t->continue_ioctls += h->c.continue_ioctls;
+		t->wake_ioctls += h->c.wake_ioctls;
+		t->pages_copied += h->c.pages_copied;
+		t->pages_zeroed += h->c.pages_zeroed;
+		t->eexist += h->c.eexist;
+		t->eagain += h->c.eagain;
+		if (h->c.ioctl_errors && !t->ioctl_errors)
+			t->first_error = h->c.first_error;
+		t->ioctl_errors += h->c.ioctl_errors;
+		hist_merge(&s->run->service, &h->service);
+	}
+	free(s->h);
+	s->h = NULL;
+	s->nhandlers = 0;
+	if (s->stop_fd >= 0)
+		close(s->stop_fd);
+	s->stop_fd = -1;
+}

@@ -1,0 +1,82 @@
+/* userfaultfd plumbing shared by the uffd modes: opening with the features
+ * a mode needs, registering ranges, and a pool of handler threads that read
+ * fault messages and resolve them. */
+#ifndef FB_UFFD_H
+#define FB_UFFD_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "compat.h"
+#include "config.h"
+#include "fb.h"
+#include "hist.h"
+#include "modes/mode.h"
+
+/* Open a userfaultfd (the syscall, else /dev/userfaultfd) and enable
+ * `features`. Returns the fd, or -errno with a sentence in err naming what is
+ * missing. */
+int uffd_open(uint64_t features, struct fb_err *err);
+/* Register [start, start+len) with mode bits; *ioctls gets the range ioctls. */
+int uffd_register(int uffd, void *start, uint64_t len, uint64_t mode, uint64_t *ioctls,
+		  struct fb_err *err);
+int uffd_unregister(int uffd, void *start, uint64_t len);
+/* Names of the features in mask, comma-separated, for messages. */
+const char *uffd_feature_list(uint64_t mask, char *buf, size_t n);
+
+struct uffd_server;
+struct uffd_handler;
+
+/* What a handler does with one message; returns 0 or -errno (the run fails).
+ * Runs on a handler thread: no allocation, no locks, no output. */
+typedef int (*uffd_msg_fn)(struct uffd_server *s, struct uffd_handler *h,
+			   const struct uffd_msg *m);
+
+struct uffd_handler {
+	struct uffd_server *srv;
+	pthread_t tid;
+	int uffd;
+	int epfd;
+	bool started;
+	struct uffd_msg *msgs;  /* batch buffer, allocated before start */
+	struct mode_counters c;
+	struct hist service;
+} __attribute__((aligned(FB_CACHELINE)));
+
+struct uffd_server {
+	struct mode_run *run;
+	unsigned nuffds;
+	int uffds[FB_MAX_VCPUS];
+	uint64_t range_ioctls;  /* ioctls every registered range supports */
+	int stop_fd;            /* eventfd: handlers exit when it is readable */
+	unsigned nhandlers;
+	struct uffd_handler *h;
+	uffd_msg_fn on_msg;
+	void *mode_state;
+};
+
+/* Zero s, mark every fd closed. Call before anything else. */
+void uffd_server_init(struct uffd_server *s, struct mode_run *run, uffd_msg_fn on_msg);
+/* Close the uffds (after stop). */
+void uffd_server_close(struct uffd_server *s);
+/* Start cfg->readers handler threads on each uffd in s->uffds[0..nuffds). */
+int uffd_server_start(struct uffd_server *s, struct fb_err *err);
+/* Stop and join the handlers; sum their counters and service times into run. */
+void uffd_server_stop(struct uffd_server *s);
+
+/* Resolve one fault by copying from the image (UFFDIO_COPY), or zero-filling
+ * (UFFDIO_ZEROPAGE) when the image page is zero and the range supports it.
+ * Handles EEXIST (wake, count) and EAGAIN / partial copies (retry, count). */
+int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint64_t page);
+
+
+
+/* The uffd-stock building blocks other uffd modes reuse. */
+int uffd_stock_setup_server(struct mode_run *r, struct uffd_server *s, uffd_msg_fn fn,
+			    uint64_t features, uint64_t reg_mode);
+void uffd_stock_teardown_server(struct mode_run *r, struct uffd_server *s);
+int uffd_account_resolved(struct mode_run *r, uint64_t touched);
+
+#endif
