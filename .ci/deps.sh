@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libhwloc-dev libnuma-dev libjansson-dev libcmocka-dev
-      gnuplot-nox libbenchmark-dev)
+      gnuplot-nox libbenchmark-dev jq)
 missing=()
 for p in "${pkgs[@]}"; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

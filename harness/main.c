@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "run"))
 		return run_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "validate"))
-		return validate_main(argc, argv);
+		return validate_main(argc - 1, argv + 1);
 	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate\n", argv[1]);
 	return FB_EXIT_USAGE;
 }

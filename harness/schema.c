@@ -479,6 +479,7 @@ static int kw_schema_list(struct vctx *c, const char *kw, const json_t *v, int d
 
 static int kw_type(struct vctx *c, const char *kw, const json_t *v, int depth)
 {
+	static const char *const shape = "'type' must be a string or a non-empty array of strings";
 	json_t *t;
 	size_t i;
 
@@ -490,10 +491,10 @@ static int kw_type(struct vctx *c, const char *kw, const json_t *v, int depth)
 		return V_OK;
 	}
 	if (!json_is_array(v) || !json_array_size(v))
-		return bad_schema(c, "'type' must be a string or a non-empty array of strings");
+		return bad_schema(c, "%s", shape);
 	json_array_foreach(v, i, t) {
 		if (!json_is_string(t))
-			return bad_schema(c, "'type' must be a string or a non-empty array of strings");
+			return bad_schema(c, "%s", shape);
 		if (!known_type(json_string_value(t)))
 			return bad_schema(c, "unknown type '%s'", json_string_value(t));
 	}
@@ -535,7 +536,8 @@ static int kw_value(struct vctx *c, const char *kw, const json_t *v, int depth)
 {
 	(void)depth;
 	if (deeper_than(v, SCHEMA_MAX_DEPTH))
-		return bad_schema(c, "'%s' value nested deeper than %d levels", kw, SCHEMA_MAX_DEPTH);
+		return bad_schema(c, "'%s' value nested deeper than %d levels",
+				  kw, SCHEMA_MAX_DEPTH);
 	return V_OK;
 }
 
@@ -553,7 +555,7 @@ static int kw_ref(struct vctx *c, const char *kw, const json_t *v, int depth)
 	if (!json_is_string(v))
 		return bad_schema(c, "'$ref' must be a string");
 	if (!resolve_ref(c->root, json_string_value(v)))
-		return bad_schema(c, "cannot resolve $ref '%s' (only \"#\" and \"#/$defs/Name\" are supported)",
+		return bad_schema(c, "cannot resolve $ref '%s' (only '#' and '#/$defs/Name')",
 				  json_string_value(v));
 	return V_OK;
 }
@@ -693,7 +695,7 @@ static int walk_document(struct vctx *c, const json_t *doc, uint64_t *nodes)
 {
 	struct walk_frame *st = NULL;
 	size_t top = 0, cap = 0;
-	json_t *node = (json_t *)doc;
+	json_t *node = (json_t *)doc;   /* for jansson's iterators; not modified */
 	int ret = V_OK;
 
 	for (;;) {
@@ -703,12 +705,14 @@ static int walk_document(struct vctx *c, const json_t *doc, uint64_t *nodes)
 			ret = fail(c, "number is not finite");
 			break;
 		}
-		if ((json_is_array(node) || json_is_object(node)) && walk_push(&st, &top, &cap, node)) {
+		if ((json_is_array(node) || json_is_object(node)) &&
+		    walk_push(&st, &top, &cap, node)) {
 			ret = -ENOMEM;
 			break;
 		}
 		if (top > WALK_MAX_DEPTH) {
-			ret = fatal(c, "document nested deeper than %u levels (cyclic?)", WALK_MAX_DEPTH);
+			ret = fatal(c, "document nested deeper than %u levels (cyclic?)",
+				    WALK_MAX_DEPTH);
 			break;
 		}
 		node = NULL;
@@ -998,7 +1002,7 @@ static int check_alternatives(struct vctx *c, const json_t *s, const json_t *d,
 			      int depth, const char *kw)
 {
 	const json_t *list = json_object_get(s, kw);
-	bool exactly_one = kw[0] == 'o';
+	bool exactly_one = !strcmp(kw, "oneOf");
 	struct closest cl = { .set = false };
 	size_t i, first = SIZE_MAX;
 	json_t *sub;
@@ -1015,8 +1019,7 @@ static int check_alternatives(struct vctx *c, const json_t *s, const json_t *d,
 		if (!exactly_one)
 			return V_OK;
 		if (first != SIZE_MAX)
-			return fail(c, "matches oneOf alternatives %zu and %zu, expected exactly one",
-				    first, i);
+			return fail(c, "matches both oneOf alternatives %zu and %zu", first, i);
 		first = i;
 	}
 	if (!list || first != SIZE_MAX)
@@ -1119,7 +1122,8 @@ int schema_validate_files(const char *schema_path, const char *doc_path, char *e
 	if (!ret) {
 		ret = run(&c, schema, doc);
 		if (ret && err && errlen)
-			snprintf(err, errlen, "%s: %s", c.schema_fault ? schema_path : doc_path, c.msg);
+			snprintf(err, errlen, "%s: %s",
+				 c.schema_fault ? schema_path : doc_path, c.msg);
 	}
 	json_decref(doc);
 	json_decref(schema);

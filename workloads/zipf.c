@@ -26,8 +26,8 @@ static bool theta_ok(double theta)
 	return theta > 0 && theta <= ZIPF_THETA_MAX && theta != 1;
 }
 
-/* A decimal number, no leading blank, "nan" or "inf" (strtod takes all of
- * those). */
+/* A plain decimal number: strtod alone would also take a leading blank,
+ * "nan", "inf" and a sign. */
 static int parse_theta(const char *s, double *out)
 {
 	char *end;
@@ -111,9 +111,9 @@ static uint64_t zipf_next(const struct zipf_gen *g, struct wl_rng *r)
 
 	if (uz < 1)
 		return 0;
-	/* n == 1 never gets here: zetan is 1 and u < 1. */
+	/* For n == 1, zetan is 1 and uz < 1 above; the test is for safety. */
 	if (uz < g->two || g->n <= 2)
-		return 1;
+		return g->n > 1 ? 1 : 0;
 	/* n * (eta*u - eta + 1)^alpha, via log1p for theta near 1. */
 	x = (double)g->n * exp(g->alpha * log1p(g->eta * (u - 1)));
 	/* Rounding can land on n (or NaN); "!(x < n)" catches both. */

@@ -1,0 +1,63 @@
+# Helpers for integration tests. Each test is a function t_NAME that
+# returns 0 (pass), 77 (skip: print "skip: reason" first) or anything else.
+FB=${FB_BIN:-$PWD/faultbench}
+SCHEMA=${FB_ROOT:-$PWD}/results/schema.json
+
+fb_setup() {
+	T=$(mktemp -d /tmp/fbtest.XXXXXX)
+	HP_BEFORE=$(hp_state)
+}
+
+fb_teardown() {
+	local after
+	after=$(hp_state)
+	rm -rf "$T"
+	if [ "$after" != "$HP_BEFORE" ]; then
+		echo "FAIL: huge page pools changed: before [$HP_BEFORE] after [$after]"
+		return 1
+	fi
+}
+
+# nr_hugepages of every pool size, one string
+hp_state() {
+	local f
+	for f in /sys/kernel/mm/hugepages/hugepages-*/nr_hugepages; do
+		[ -r "$f" ] && printf '%s=%s ' "$(basename "$(dirname "$f")")" "$(cat "$f")"
+	done
+}
+
+skip() { echo "skip: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+
+# jq over a result file; fails the test when jq fails
+jget() { jq -er "$2" "$1" || fail "jq '$2' on $1 failed"; }
+
+# run faultbench, keep stdout+stderr in $T/out, exit code in $RC
+fbrun() {
+	"$FB" "$@" >"$T/out" 2>&1
+	RC=$?
+	return 0
+}
+
+expect_rc() { # expected-code description
+	[ "$RC" -eq "$1" ] || { cat "$T/out"; fail "$2: exit $RC, expected $1"; }
+}
+
+validate() { # file
+	"$FB" validate "$SCHEMA" "$1" || fail "$1 does not match results/schema.json"
+}
+
+# A run that must pass here, or skip with the JSON's reason (exit 77).
+run_ok_or_skip() { # out.json flags...
+	local out=$1
+	shift
+	fbrun run --quiet --out "$out" "$@"
+	if [ "$RC" -eq 77 ]; then
+		validate "$out"
+		echo "skip: $(jq -r .status.reason "$out")"
+		return 77
+	fi
+	expect_rc 0 "faultbench run $*"
+	validate "$out"
+	[ "$(jget "$out" .status.state)" = ok ] || fail "state not ok"
+}
