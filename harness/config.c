@@ -465,7 +465,7 @@ int config_parse_run(struct fb_config *c, int argc, char **argv, struct fb_err *
 int config_resolve(struct fb_config *c, struct fb_err *err)
 {
 	const struct host_caps *h = probe_host();
-	uint64_t ps, total_pages, nuffds;
+	uint64_t ps, total_pages, nuffds, own;
 	char a[32], b[32];
 
 	ps = c->backing->page_size(c, h);
@@ -501,17 +501,26 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 			return -EINVAL;
 		}
 	}
-	if (c->slice_pages > WL_MAX_PAGES) {
-		fb_errf(err, "--size: a slice of %llu pages is more than the %llu a workload can index",
-			(unsigned long long)c->slice_pages, (unsigned long long)WL_MAX_PAGES);
-		return -ERANGE;
-	}
 	total_pages = c->overlap ? c->slice_pages : c->slice_pages * c->vcpus;
 	c->total_bytes = total_pages * ps;
 	if (!c->allow_overcommit && h->mem_total && c->total_bytes > h->mem_total) {
 		fb_errf(err, "--size: %s of guest memory is more than this host's %s of RAM; "
 			"pass --allow-overcommit to try anyway",
 			fb_fmt_size(c->total_bytes, a, sizeof(a)), fb_fmt_size(h->mem_total, b, sizeof(b)));
+		return -EINVAL;
+	}
+	if (c->slice_pages > WL_MAX_PAGES) {
+		fb_errf(err, "--size: a slice of %llu pages is more than the %llu a workload can index",
+			(unsigned long long)c->slice_pages, (unsigned long long)WL_MAX_PAGES);
+		return -ERANGE;
+	}
+	/* What the harness itself must hold, even with --allow-overcommit: the
+	 * access sequences (4 bytes per page per vCPU) and the source image. */
+	own = c->slice_pages * 4 * c->vcpus + (c->mode->flags & MODE_FILLS_IMAGE ? c->total_bytes : 0);
+	if (h->mem_total && own > h->mem_total) {
+		fb_errf(err, "--size: the access sequences and source image alone need %s, more than "
+			"this host's %s of RAM; use a smaller --size or fewer --vcpus",
+			fb_fmt_size(own & ~(FB_MiB - 1), a, sizeof(a)), fb_fmt_size(h->mem_total, b, sizeof(b)));
 		return -EINVAL;
 	}
 	if (c->numa == NUMA_NODE && h->numa_nodes && c->numa_node >= h->numa_nodes) {

@@ -36,7 +36,7 @@ int image_create(struct image *img, uint64_t npages, uint64_t page_size, double 
 			img->nzero++;
 		}
 	}
-	if (!materialize)
+	if (!materialize || !npages)
 		return 0;
 
 	img->data_len = npages * page_size;

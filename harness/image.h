@@ -40,8 +40,8 @@ static inline uint64_t image_word(const struct image *img, uint64_t p, uint64_t 
 	return fb_mix64(img->seed ^ (p * 0xd6e8feb86659fd93ULL)) + w * 0x9e3779b97f4a7c15ULL;
 }
 
-/* What a vCPU writes into word 1 of page p. Never zero, never an image word
- * by construction of the odd tag. */
+/* What a vCPU writes into word 1 of page p: never zero, and equal to the
+ * image's word 1 only by a 2^-64 hash coincidence. */
 static inline uint64_t write_marker(uint64_t p)
 {
 	return 0xfb00000000000001ULL ^ (p << 1);
