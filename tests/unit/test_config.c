@@ -243,8 +243,12 @@ static void test_other_good_flags(void **state)
 	assert_string_equal(c.out_path, "x.json");
 
 	/* beyond RAM is fine when asked for; nothing is mapped here */
-	parse_ok(&c, ARGS("--size", "100T", "--vcpus", "64", "--allow-overcommit"));
-	assert_int_equal(c.total_bytes, 100 * 1024 * FB_GiB);
+	parse_ok(&c, ARGS("--size", "1T", "--vcpus", "64", "--allow-overcommit"));
+	assert_int_equal(c.total_bytes, 1024 * FB_GiB);
+	/* but not when the harness's own sequences (4 bytes a page) cannot fit */
+	assert_int_equal(parse(&c, &err, ARGS("--size", "100T", "--vcpus", "64", "--allow-overcommit")),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "access sequences"));
 
 	assert_int_equal(parse(&c, &err, ARGS("--help")), 1);
 	assert_int_equal(parse(&c, &err, ARGS("--mode", "help")), 1);
