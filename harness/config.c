@@ -31,6 +31,7 @@ static const struct enum_name wait_names[] = { { "poll", WAIT_POLL }, { "epoll",
 static const struct enum_name populate_names[] = {
 	{ "write", POPULATE_WRITE }, { "read", POPULATE_READ },
 };
+static const struct enum_name exit_names[] = { { "sigbus", EXIT_SIGBUS }, { "bitmap", EXIT_BITMAP } };
 static const struct enum_name onoff_names[] = { { "on", 1 }, { "off", 0 } };
 static const struct enum_name inject_names[] = {
 	{ "corrupt-copy", INJECT_CORRUPT_COPY },
@@ -97,6 +98,8 @@ void config_defaults(struct fb_config *c)
 	c->batch = 16;
 	c->reserve_hugepages = true;
 	c->fault_timeout_s = 10;
+	c->exit_kind = EXIT_SIGBUS;
+	c->wp_rounds = 3;
 }
 
 void config_usage(FILE *f)
@@ -135,6 +138,12 @@ void config_usage(FILE *f)
 		"  --service-delay-us D   sleep before resolving each fault         [0]\n"
 		"  --fault-timeout S      fail when a vCPU makes no progress for S s [10]\n"
 		"\n"
+		"memfault-exit, zero-unreg, wp-unpop\n"
+		"  --exit sigbus|bitmap   how a vCPU learns its page is missing     [sigbus]\n"
+		"  --emulation-thread     also read random guest pages via a handler\n"
+		"  --balloon F            MADV_DONTNEED this share of touched memory mid-run [0]\n"
+		"  --wp-rounds K          dirty-tracking rounds (write, scan, re-protect) [3]\n"
+		"\n"
 		"Host\n"
 		"  --no-reserve-hugepages never raise vm.nr_hugepages (else raised as\n"
 		"                         needed when root, and always given back)\n"
@@ -156,7 +165,7 @@ enum {
 	OPT_NUMA, OPT_PIN, OPT_WORKLOAD, OPT_ACCESS, OPT_SEED, OPT_REPS, OPT_WARMUP, OPT_VERIFY,
 	OPT_NO_VERIFY, OPT_LATENCY, OPT_POPULATE, OPT_POP_PAR, OPT_UFFD, OPT_READERS, OPT_HANDLERS,
 	OPT_WAIT, OPT_BATCH, OPT_ZERO, OPT_DELAY, OPT_RESERVE, OPT_NO_RESERVE, OPT_OVERCOMMIT,
-	OPT_INJECT, OPT_TIMEOUT, OPT_OUT, OPT_QUIET, OPT_HELP,
+	OPT_INJECT, OPT_TIMEOUT, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
 };
 
 static const struct option run_options[] = {
@@ -192,6 +201,10 @@ static const struct option run_options[] = {
 	{ "allow-overcommit", no_argument, NULL, OPT_OVERCOMMIT },
 	{ "inject", required_argument, NULL, OPT_INJECT },
 	{ "fault-timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "exit", required_argument, NULL, OPT_EXIT },
+	{ "emulation-thread", no_argument, NULL, OPT_EMUL },
+	{ "balloon", required_argument, NULL, OPT_BALLOON },
+	{ "wp-rounds", required_argument, NULL, OPT_WP_ROUNDS },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -412,6 +425,21 @@ static int parse_one(struct fb_config *c, int opt, const char *v, struct fb_err 
 		if (fb_parse_double(v, 0.01, 86400, &c->fault_timeout_s))
 			return bad_number(err, "--fault-timeout", v, "a number of seconds from 0.01 to 86400");
 		return 0;
+	case OPT_EXIT:
+		e = ENUM_LOOKUP(exit_names, v);
+		if (e < 0)
+			return bad_enum(err, "--exit", v, ENUM_LIST(exit_names, buf));
+		c->exit_kind = (enum exit_kind)e;
+		return 0;
+	case OPT_EMUL:
+		c->emulation_thread = true;
+		return 0;
+	case OPT_BALLOON:
+		if (fb_parse_double(v, 0, 0.9, &c->balloon))
+			return bad_number(err, "--balloon", v, "a fraction from 0 to 0.9, e.g. 0.1");
+		return 0;
+	case OPT_WP_ROUNDS:
+		return parse_u(err, "--wp-rounds", v, 1, 1000, &c->wp_rounds);
 	case OPT_OUT:
 		if (!*v)
 			return bad_number(err, "--out", v, "a file path");
@@ -563,7 +591,7 @@ json_t *config_to_json(const struct fb_config *c)
 		snprintf(numa, sizeof(numa), "%s", c->numa == NUMA_LOCAL ? "local" : "interleave");
 	return json_pack(
 		"{s:s, s:s, s:I, s:I, s:i, s:I, s:b, s:b, s:I, s:I, s:s, s:s, s:s, s:s, s:I,"
-		" s:i, s:i, s:b, s:b, s:s, s:b, s:s, s:i, s:i, s:s, s:i, s:f, s:I, s:f, s:b, s:b, s:s, s:I}",
+		" s:i, s:i, s:b, s:b, s:s, s:b, s:s, s:i, s:i, s:s, s:i, s:f, s:I, s:f, s:s, s:b, s:f, s:i, s:b, s:b, s:s, s:I}",
 		"mode", c->mode->name,
 		"backing", c->backing->name,
 		"hugepage_bytes", (json_int_t)c->hugepage_size,
@@ -593,6 +621,10 @@ json_t *config_to_json(const struct fb_config *c)
 		"zero_fraction", c->zero_fraction,
 		"service_delay_us", (json_int_t)c->service_delay_us,
 		"fault_timeout_s", c->fault_timeout_s,
+		"exit", enum_name_of(exit_names, FB_ARRAY_SIZE(exit_names), (int)c->exit_kind),
+		"emulation_thread", c->emulation_thread,
+		"balloon", c->balloon,
+		"wp_rounds", (int)c->wp_rounds,
 		"reserve_hugepages", c->reserve_hugepages,
 		"allow_overcommit", c->allow_overcommit,
 		"inject", c->inject == INJECT_NONE ? "none" :

@@ -20,6 +20,7 @@ enum numa_policy { NUMA_LOCAL, NUMA_INTERLEAVE, NUMA_NODE };
 enum uffd_sharing { UFFD_SHARED, UFFD_PER_VCPU };
 enum uffd_wait { WAIT_POLL, WAIT_EPOLL };
 enum populate_kind { POPULATE_WRITE, POPULATE_READ };
+enum exit_kind { EXIT_SIGBUS, EXIT_BITMAP };
 
 /* Test-only fault injection (--inject KIND:PAGE); never on by default. */
 enum inject_kind {
@@ -74,6 +75,16 @@ struct fb_config {
 	uint64_t service_delay_us;
 
 	double fault_timeout_s;     /* watchdog: a vCPU stalled this long fails the run */
+
+	/* memfault-exit */
+	enum exit_kind exit_kind;   /* how a vCPU learns a page is missing */
+	bool emulation_thread;      /* a thread reading random guest pages via the uffd handler */
+
+	/* zero-unreg */
+	double balloon;             /* fraction of touched memory MADV_DONTNEEDed mid-run */
+
+	/* wp-unpop */
+	unsigned wp_rounds;         /* dirty-tracking rounds: write, scan + re-protect */
 
 	bool reserve_hugepages;     /* may raise vm.nr_hugepages (root), given back after */
 	bool allow_overcommit;

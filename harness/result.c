@@ -93,10 +93,12 @@ static json_t *vcpu_json(const struct fb_config *cfg, unsigned i, const struct v
 
 static json_t *verify_json(const struct verify_result *v)
 {
-	return json_pack("{s:b, s:b, s:I, s:I, s:o, s:s}",
+	return json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:o, s:s}",
 			 "checked", v->checked,
 			 "ok", v->checked && v->ok,
 			 "pages_checked", (json_int_t)v->pages_checked,
+			 "pages_skipped", (json_int_t)v->pages_skipped,
+			 "checksums_skipped", (json_int_t)v->checksums_skipped,
 			 "bad_pages", (json_int_t)v->bad_pages,
 			 "first_bad_page", v->first_bad_page >= 0 ?
 				 json_integer(v->first_bad_page) : json_null(),
@@ -105,11 +107,11 @@ static json_t *verify_json(const struct verify_result *v)
 
 static json_t *rep_json(const struct fb_config *cfg, const struct rep_result *rr)
 {
-	json_t *vcpus = json_array();
+	json_t *vcpus = json_array(), *o;
 
 	for (unsigned i = 0; i < rr->nvcpus; i++)
 		json_array_append_new(vcpus, vcpu_json(cfg, i, &rr->v[i]));
-	return json_pack(
+	o = json_pack(
 		"{s:i, s:b, s:{s:I, s:I, s:f, s:f, s:f}, s:o, s:o, s:o, s:o,"
 		" s:{s:f, s:f, s:f, s:f}, s:{s:I, s:I, s:I, s:I}, s:o}",
 		"rep", (int)rr->rep,
@@ -135,6 +137,9 @@ static json_t *rep_json(const struct fb_config *cfg, const struct rep_result *rr
 			"nvcsw", (json_int_t)rr->ru.ru_nvcsw,
 			"nivcsw", (json_int_t)rr->ru.ru_nivcsw,
 		"verify", verify_json(&rr->verify));
+	if (o && rr->mode_data)
+		json_object_set(o, "mode_data", rr->mode_data);
+	return o;
 }
 
 static int cmp_double(const void *a, const void *b)

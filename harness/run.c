@@ -17,6 +17,8 @@
 #include "timing.h"
 #include "topo.h"
 
+_Thread_local int fb_current_vcpu = -1;
+
 struct run_ctx;
 
 struct vcpu {
@@ -33,6 +35,7 @@ struct vcpu {
 	uint64_t prep_bytes;
 	uint64_t read_xor;
 	int prepare_rc;
+	int miss_rc;             /* first vcpu_miss() error; the loop stops there */
 	struct vcpu_stats *st;
 	_Atomic uint64_t progress;  /* accesses done; read by the watchdog */
 	_Atomic int done;
@@ -46,35 +49,51 @@ struct run_ctx {
 	struct vcpu *v;
 	uint32_t **seqs;
 	uint64_t *first_touches;   /* per vCPU, counted once */
+	uint64_t *touched;         /* region pages any vCPU touches (bitmap) */
+	uint64_t *written;         /* ... and writes */
+	uint64_t ntouched;
 	pthread_barrier_t start;
 	struct fb_err err;
 };
 
-/* The timed loop. Specialised by the compiler for each (access, record)
- * pair, so the loop carries no mode or option branches.
+/* The timed loop. Specialised by the compiler for each (access, record,
+ * presence check) combination, so the loop carries no option branches.
  *
  * One clock read per access: an access's latency runs from the read after
  * the previous access to the read after this one, so it is the touch plus a
  * few ns of loop bookkeeping. A fault is a precise exception, so the read
  * after a faulting access cannot run before the fault is resolved. */
 static inline __attribute__((always_inline)) void touch_loop(struct vcpu *v, uint64_t ps,
-							     enum access_kind acc, bool rec)
+							     enum access_kind acc, bool rec,
+							     bool chk)
 {
 	const uint32_t *seq = v->seq;
 	char *base = v->slice;
 	struct hist *h = v->st->lat;
+	struct mode_run *mr = &v->ctx->mr;
+	_Atomic uint64_t *present = mr->presence;
+	int (*miss)(struct mode_run *, unsigned, uint64_t) = v->ctx->cfg->mode->vcpu_miss;
 	uint64_t n = v->nseq, first = v->first_page, x = 0;
 	uint64_t prev = rec ? fb_ticks_fast() : 0;
 
 	for (uint64_t i = 0; i < n; i++) {
 		uint32_t e = seq[i];
-		uint64_t pg = e & WL_PAGE_MASK;
+		uint64_t pg = e & WL_PAGE_MASK, gp = first + pg;
 		char *p = base + pg * ps;
 
+		if (chk && !(atomic_load_explicit(&present[gp >> 6], memory_order_acquire) &
+			     (1ULL << (gp & 63)))) {
+			int rc = miss(mr, v->idx, gp);
+
+			if (rc) {
+				v->miss_rc = rc;
+				break;
+			}
+		}
 		if (acc != ACCESS_WRITE)
 			x ^= *(volatile uint64_t *)p;
 		if (acc != ACCESS_READ)
-			*(volatile uint64_t *)(p + 8) = write_marker(first + pg);
+			*(volatile uint64_t *)(p + 8) = write_marker(gp);
 		if (rec) {
 			uint64_t now = fb_ticks_fast();
 
@@ -87,15 +106,26 @@ static inline __attribute__((always_inline)) void touch_loop(struct vcpu *v, uin
 	v->read_xor = x;
 }
 
-static void touch(struct vcpu *v, uint64_t ps, enum access_kind acc, bool rec)
+#define TOUCH_CASE(a, r, c)                                                                 \
+	case (a) * 4 + (r) * 2 + (c):                                                       \
+		touch_loop(v, ps, a, r, c);                                                 \
+		break
+
+static void touch(struct vcpu *v, uint64_t ps, enum access_kind acc, bool rec, bool chk)
 {
-	switch (acc * 2 + rec) {
-	case ACCESS_WRITE * 2: touch_loop(v, ps, ACCESS_WRITE, false); break;
-	case ACCESS_WRITE * 2 + 1: touch_loop(v, ps, ACCESS_WRITE, true); break;
-	case ACCESS_READ * 2: touch_loop(v, ps, ACCESS_READ, false); break;
-	case ACCESS_READ * 2 + 1: touch_loop(v, ps, ACCESS_READ, true); break;
-	case ACCESS_READ_WRITE * 2: touch_loop(v, ps, ACCESS_READ_WRITE, false); break;
-	default: touch_loop(v, ps, ACCESS_READ_WRITE, true); break;
+	switch (acc * 4 + rec * 2 + chk) {
+	TOUCH_CASE(ACCESS_WRITE, false, false);
+	TOUCH_CASE(ACCESS_WRITE, false, true);
+	TOUCH_CASE(ACCESS_WRITE, true, false);
+	TOUCH_CASE(ACCESS_WRITE, true, true);
+	TOUCH_CASE(ACCESS_READ, false, false);
+	TOUCH_CASE(ACCESS_READ, false, true);
+	TOUCH_CASE(ACCESS_READ, true, false);
+	TOUCH_CASE(ACCESS_READ, true, true);
+	TOUCH_CASE(ACCESS_READ_WRITE, false, false);
+	TOUCH_CASE(ACCESS_READ_WRITE, false, true);
+	TOUCH_CASE(ACCESS_READ_WRITE, true, false);
+	TOUCH_CASE(ACCESS_READ_WRITE, true, true);
 	}
 }
 
@@ -107,6 +137,7 @@ static void *vcpu_main(void *arg)
 	struct rusage r0, r1;
 	uint64_t t0, t1;
 
+	fb_current_vcpu = (int)v->idx;
 	topo_pin_self(v->cpu);
 	if (cfg->mode->vcpu_prepare) {
 		t0 = fb_ticks();
@@ -116,7 +147,7 @@ static void *vcpu_main(void *arg)
 	pthread_barrier_wait(&ctx->start);
 	getrusage(RUSAGE_THREAD, &r0);
 	t0 = fb_ticks();
-	touch(v, cfg->page_size, cfg->access, cfg->record_latency);
+	touch(v, cfg->page_size, cfg->access, cfg->record_latency, ctx->mr.presence != NULL);
 	t1 = fb_ticks();
 	getrusage(RUSAGE_THREAD, &r1);
 	v->st->touch_ns = fb_ticks_ns(t1 - t0);
@@ -134,6 +165,46 @@ static void rusage_sub(struct rusage *d, const struct rusage *a, const struct ru
 	d->ru_majflt = a->ru_majflt - b->ru_majflt;
 	d->ru_nvcsw = a->ru_nvcsw - b->ru_nvcsw;
 	d->ru_nivcsw = a->ru_nivcsw - b->ru_nivcsw;
+}
+
+static inline bool bit_test(const uint64_t *b, uint64_t i)
+{
+	return (b[i >> 6] >> (i & 63)) & 1;
+}
+
+static inline void bit_set(uint64_t *b, uint64_t i)
+{
+	b[i >> 6] |= 1ULL << (i & 63);
+}
+
+/* Which region pages the vCPUs touch and write: fixed by the sequences, so
+ * built once, and known to modes before teardown (dirty-set checks). */
+static int build_bitmaps(struct run_ctx *ctx)
+{
+	const struct fb_config *cfg = ctx->cfg;
+	uint64_t npages = cfg->total_bytes / cfg->page_size, words = (npages + 63) / 64;
+
+	ctx->touched = calloc(words, 8);
+	ctx->written = calloc(words, 8);
+	if (!ctx->touched || !ctx->written) {
+		fb_errf(&ctx->err, "no memory for the touched-page bitmaps");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < cfg->vcpus; i++) {
+		uint64_t first = cfg->overlap ? 0 : (uint64_t)i * cfg->slice_pages;
+
+		for (uint64_t k = 0; k < cfg->slice_pages; k++) {
+			uint64_t p = first + (ctx->seqs[i][k] & WL_PAGE_MASK);
+
+			if (!bit_test(ctx->touched, p)) {
+				bit_set(ctx->touched, p);
+				ctx->ntouched++;
+			}
+			if (cfg->access != ACCESS_READ)
+				bit_set(ctx->written, p);
+		}
+	}
+	return 0;
 }
 
 /* Build every vCPU's sequence once, before any repetition. */
@@ -165,7 +236,7 @@ static int prepare_sequences(struct run_ctx *ctx)
 		for (uint64_t k = 0; k < cfg->slice_pages; k++)
 			ctx->first_touches[i] += !(s[k] & WL_REPEAT);
 	}
-	return 0;
+	return build_bitmaps(ctx);
 }
 
 static uint64_t prep_part(const struct fb_config *cfg, unsigned i, uint64_t *bytes)
@@ -179,36 +250,34 @@ static uint64_t prep_part(const struct fb_config *cfg, unsigned i, uint64_t *byt
 
 /* Verification: every touched page holds what it must, and every vCPU read
  * what the page held. Runs after teardown, so nothing here can fault into a
- * handler. */
+ * handler. Pages the mode changed on purpose (r->verify_skip) are counted,
+ * not checked, and so are the checksums of vCPUs that read them. */
 static void verify_rep(struct run_ctx *ctx, struct rep_result *rr)
 {
 	const struct fb_config *cfg = ctx->cfg;
 	struct verify_result *vr = &rr->verify;
+	const uint64_t *skip = ctx->mr.verify_skip;
 	uint64_t npages = cfg->total_bytes / cfg->page_size, wpp = cfg->page_size / 8;
-	uint64_t *touched = calloc((npages + 63) / 64, 8), *written = calloc((npages + 63) / 64, 8);
 	bool image = cfg->mode->flags & MODE_FILLS_IMAGE;
 
 	vr->first_bad_page = -1;
 	vr->ok = true;
-	if (!touched || !written) {
-		vr->ok = false;
-		snprintf(vr->message, sizeof(vr->message), "no memory for the verification bitmaps");
-		goto out;
-	}
-	for (unsigned i = 0; i < cfg->vcpus; i++) {
+	for (unsigned i = 0; i < cfg->vcpus && cfg->access != ACCESS_WRITE; i++) {
 		const struct vcpu *v = &ctx->v[i];
 		uint64_t x = 0;
+		bool skipped = false;
 
 		for (uint64_t k = 0; k < v->nseq; k++) {
 			uint64_t p = v->first_page + (v->seq[k] & WL_PAGE_MASK);
 
-			touched[p >> 6] |= 1ULL << (p & 63);
-			if (cfg->access != ACCESS_READ)
-				written[p >> 6] |= 1ULL << (p & 63);
-			if (cfg->access != ACCESS_WRITE)
-				x ^= image ? image_word(&ctx->img, p, 0) : 0;
+			skipped |= skip && bit_test(skip, p);
+			x ^= image ? image_word(&ctx->img, p, 0) : 0;
 		}
-		if (cfg->access != ACCESS_WRITE && x != v->read_xor && vr->ok) {
+		if (skipped) {
+			vr->checksums_skipped++;
+			continue;
+		}
+		if (x != v->read_xor && vr->ok) {
 			vr->ok = false;
 			snprintf(vr->message, sizeof(vr->message),
 				 "vCPU %u read wrong data: checksum of word 0 over its reads is 0x%016llx, expected 0x%016llx",
@@ -217,11 +286,14 @@ static void verify_rep(struct run_ctx *ctx, struct rep_result *rr)
 	}
 	for (uint64_t p = 0; p < npages; p++) {
 		const uint64_t *w = (const uint64_t *)(ctx->gm.base + p * cfg->page_size);
-		bool wr = (written[p >> 6] >> (p & 63)) & 1;
+		bool wr = bit_test(ctx->written, p);
 
-		if (!((touched[p >> 6] >> (p & 63)) & 1))
+		if (!bit_test(ctx->touched, p))
 			continue;
-		rr->touched++;
+		if (skip && bit_test(skip, p)) {
+			vr->pages_skipped++;
+			continue;
+		}
 		vr->pages_checked++;
 		for (uint64_t k = 0; k < wpp; k++) {
 			uint64_t want = k == 1 && wr ? write_marker(p) : image ? image_word(&ctx->img, p, k) : 0;
@@ -240,39 +312,7 @@ static void verify_rep(struct run_ctx *ctx, struct rep_result *rr)
 			break;
 		}
 	}
-out:
 	vr->checked = true;
-	free(touched);
-	free(written);
-}
-
-static uint64_t count_touched(const struct run_ctx *ctx)
-{
-	const struct fb_config *cfg = ctx->cfg;
-	uint64_t sum = 0;
-
-	if (!cfg->overlap) {
-		for (unsigned i = 0; i < cfg->vcpus; i++)
-			sum += ctx->first_touches[i];
-		return sum;
-	}
-	{
-		uint64_t n = cfg->slice_pages, *bits = calloc((n + 63) / 64, 8);
-
-		if (!bits)
-			return 0;
-		for (unsigned i = 0; i < cfg->vcpus; i++)
-			for (uint64_t k = 0; k < n; k++) {
-				uint64_t p = ctx->seqs[i][k] & WL_PAGE_MASK;
-
-				if (!((bits[p >> 6] >> (p & 63)) & 1)) {
-					bits[p >> 6] |= 1ULL << (p & 63);
-					sum++;
-				}
-			}
-		free(bits);
-	}
-	return sum;
 }
 
 static uint64_t fault_timeout_ns(const struct fb_config *cfg)
@@ -361,7 +401,7 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 	struct rusage p0, p1;
 	uint64_t t0;
 	int rc, wrc = 0;
-	bool setup_done = false;
+	bool setup_done = false, barrier = false;
 
 	memset(&ctx->mr, 0, sizeof(ctx->mr));
 	ctx->mr.cfg = cfg;
@@ -386,6 +426,7 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 		rc = -rc;
 		goto teardown;
 	}
+	barrier = true;
 	for (unsigned i = 0; i < cfg->vcpus; i++) {
 		struct vcpu *v = &ctx->v[i];
 		uint64_t off;
@@ -412,22 +453,39 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 	wrc = wait_vcpus(ctx);
 	getrusage(RUSAGE_SELF, &p1);
 	rusage_sub(&rr->ru, &p1, &p0);
+	if (!wrc) {
+		join_vcpus(ctx, false);
+		for (unsigned i = 0; i < cfg->vcpus; i++) {
+			ctx->v[i].started = false;
+			if (ctx->v[i].miss_rc && !rc) {
+				rc = ctx->v[i].miss_rc;
+				if (!ctx->err.msg[0])
+					fb_errf(&ctx->err, "vCPU %u could not resolve its own fault: %s", i,
+						strerror(-rc));
+			}
+		}
+		if (!rc && cfg->mode->after_vcpus)
+			rc = cfg->mode->after_vcpus(&ctx->mr, ctx->touched, ctx->written);
+		/* before teardown, while the mode's state is whole */
+		if (cfg->mode->report)
+			rr->mode_data = cfg->mode->report(&ctx->mr);
+	}
 
 teardown:
 	if (setup_done && cfg->mode->teardown)
 		cfg->mode->teardown(&ctx->mr);
-	if (ctx->v[0].started || wrc) {
-		if (join_vcpus(ctx, wrc != 0)) {
+	if (wrc) {
+		if (join_vcpus(ctx, true)) {
 			fprintf(stderr, "faultbench: %s\nfaultbench: a vCPU is still stuck after teardown\n",
 				ctx->err.msg);
 			rc = -ETIMEDOUT;
 		}
-		pthread_barrier_destroy(&ctx->start);
 		for (unsigned i = 0; i < cfg->vcpus; i++)
 			ctx->v[i].started = false;
-	}
-	if (wrc)
 		rc = wrc;
+	}
+	if (barrier)
+		pthread_barrier_destroy(&ctx->start);
 	if (!rc) {
 		for (unsigned i = 0; i < cfg->vcpus; i++) {
 			if (ctx->v[i].prepare_rc) {
@@ -446,14 +504,13 @@ teardown:
 			if (rr->v[i].prepare_ns > rr->populate_ns && cfg->populate_parallel)
 				rr->populate_ns = rr->v[i].prepare_ns;
 		}
+		rr->touched = ctx->ntouched;
 		if (cfg->verify) {
 			verify_rep(ctx, rr);
 			if (!rr->verify.ok) {
 				fb_errf(&ctx->err, "verification failed: %s", rr->verify.message);
 				rc = -EBADMSG;
 			}
-		} else {
-			rr->touched = count_touched(ctx);
 		}
 		if (!rc && cfg->mode->account)
 			rc = cfg->mode->account(&ctx->mr, rr->touched);
@@ -510,6 +567,8 @@ static void ctx_free(struct run_ctx *ctx)
 			free(ctx->seqs[i]);
 	free(ctx->seqs);
 	free(ctx->first_touches);
+	free(ctx->touched);
+	free(ctx->written);
 	free(ctx->v);
 	image_destroy(&ctx->img);
 }
@@ -624,6 +683,7 @@ void run_result_free(struct run_result *res)
 		for (unsigned i = 0; res->reps[r].v && i < res->reps[r].nvcpus; i++)
 			free(res->reps[r].v[i].lat);
 		free(res->reps[r].v);
+		json_decref(res->reps[r].mode_data);
 	}
 	free(res->reps);
 	res->reps = NULL;

@@ -4,6 +4,7 @@
 #define FB_RUN_H
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <sys/resource.h>
 
@@ -25,6 +26,8 @@ struct verify_result {
 	bool checked;
 	bool ok;
 	uint64_t pages_checked;
+	uint64_t pages_skipped;      /* changed by the mode on purpose (verify_skip) */
+	uint64_t checksums_skipped;  /* vCPUs whose reads covered such pages */
 	uint64_t bad_pages;
 	int64_t first_bad_page;  /* -1: none */
 	char message[256];
@@ -45,6 +48,7 @@ struct rep_result {
 	double rate_pps, rate_gibps;
 	struct rusage ru;        /* whole process, during the touch phase */
 	struct verify_result verify;
+	json_t *mode_data;       /* the mode's own figures, or NULL */
 };
 
 enum run_state { RUN_OK, RUN_SKIPPED, RUN_FAILED, RUN_INTERRUPTED };

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+#include <stdatomic.h>
+
 #include "fb.h"
 #include "hist.h"
 
@@ -51,7 +54,19 @@ struct mode_run {
 	uint64_t unregister_ns;
 	uint64_t populate_ns;      /* serial populate; parallel goes per vCPU */
 	struct fb_err *err;
+
+	/* Set by a mode that lets vCPUs resolve their own faults: one bit per
+	 * page of the region, set once the page is present. vCPUs check it
+	 * before each access and call vcpu_miss() when it is clear. */
+	_Atomic uint64_t *presence;
+	/* Set by a mode whose run legitimately changes pages behind the vCPUs
+	 * (a balloon): verification skips these pages and counts them. */
+	uint64_t *verify_skip;
 };
+
+/* Which vCPU the calling thread is (-1 on other threads): for code that runs
+ * on a vCPU but is not handed its index, such as a signal handler. */
+extern _Thread_local int fb_current_vcpu;
 
 struct fault_mode {
 	const char *name;
@@ -69,6 +84,13 @@ struct fault_mode {
 	int (*setup)(struct mode_run *r);
 	/* On each vCPU thread, after pinning, before the start barrier. Optional. */
 	int (*vcpu_prepare)(struct mode_run *r, unsigned vcpu, char *slice, uint64_t bytes);
+	/* With r->presence: a vCPU found page (region index) absent and must make
+	 * it present before it touches it. Runs on the vCPU thread, inside the
+	 * timed access: no allocation, no locks, no output. 0 or -errno. */
+	int (*vcpu_miss)(struct mode_run *r, unsigned vcpu, uint64_t page);
+	/* The vCPUs are done, the mode is still set up: check dirty sets and the
+	 * like against what the vCPUs did (bitmaps over region pages). */
+	int (*after_vcpus)(struct mode_run *r, const uint64_t *touched, const uint64_t *written);
 	/* vCPUs are done: stop threads, unregister, sum counters. Must undo setup
 	 * even after a failed setup. */
 	int (*teardown)(struct mode_run *r);
@@ -76,6 +98,10 @@ struct fault_mode {
 	 * `touched` distinct pages? 0, or -EPROTO with the mismatch in r->err.
 	 * This is what catches a lost or duplicated resolve. Optional. */
 	int (*account)(struct mode_run *r, uint64_t touched);
+	/* Figures of the mode's own, for this repetition's "mode_data" object
+	 * (documented per mode in results/schema.json). Called after
+	 * after_vcpus and before teardown. Optional. */
+	json_t *(*report)(struct mode_run *r);
 };
 
 extern const struct fault_mode *const fault_modes[];
