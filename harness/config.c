@@ -261,9 +261,9 @@ static int list_backings(struct fb_err *err, const char *flag, const char *v)
 
 static void print_modes(FILE *f)
 {
-	fprintf(f, "%-14s %-58s %s\n", "mode", "what happens on first touch", "needs");
+	fprintf(f, "%-14s %-68s %s\n", "mode", "what happens on first touch", "needs");
 	for (size_t i = 0; i < fault_modes_count; i++)
-		fprintf(f, "%-14s %-58s %s\n", fault_modes[i]->name, fault_modes[i]->summary,
+		fprintf(f, "%-14s %-68s %s\n", fault_modes[i]->name, fault_modes[i]->summary,
 			fault_modes[i]->needs);
 }
 
