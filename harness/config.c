@@ -99,6 +99,12 @@ void config_defaults(struct fb_config *c)
 	c->reserve_hugepages = true;
 	c->fault_timeout_s = 10;
 	c->exit_kind = EXIT_SIGBUS;
+	{
+		const char *slow = getenv("FAULTBENCH_TEST_SLOWDOWN_NS");
+
+		if (slow && fb_parse_u64(slow, 0, 1000000000, &c->test_slowdown_ns))
+			c->test_slowdown_ns = 0;
+	}
 	c->wp_rounds = 3;
 }
 
@@ -591,7 +597,7 @@ json_t *config_to_json(const struct fb_config *c)
 		snprintf(numa, sizeof(numa), "%s", c->numa == NUMA_LOCAL ? "local" : "interleave");
 	return json_pack(
 		"{s:s, s:s, s:I, s:I, s:i, s:I, s:b, s:b, s:I, s:I, s:s, s:s, s:s, s:s, s:I,"
-		" s:i, s:i, s:b, s:b, s:s, s:b, s:s, s:i, s:i, s:s, s:i, s:f, s:I, s:f, s:s, s:b, s:f, s:i, s:b, s:b, s:s, s:I}",
+		" s:i, s:i, s:b, s:b, s:s, s:b, s:s, s:i, s:i, s:s, s:i, s:f, s:I, s:f, s:s, s:b, s:f, s:i, s:b, s:b, s:s, s:I, s:I}",
 		"mode", c->mode->name,
 		"backing", c->backing->name,
 		"hugepage_bytes", (json_int_t)c->hugepage_size,
@@ -629,5 +635,6 @@ json_t *config_to_json(const struct fb_config *c)
 		"allow_overcommit", c->allow_overcommit,
 		"inject", c->inject == INJECT_NONE ? "none" :
 			enum_name_of(inject_names, FB_ARRAY_SIZE(inject_names), (int)c->inject),
-		"inject_page", (json_int_t)c->inject_page);
+		"inject_page", (json_int_t)c->inject_page,
+		"test_slowdown_ns", (json_int_t)c->test_slowdown_ns);
 }

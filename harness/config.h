@@ -91,6 +91,9 @@ struct fb_config {
 
 	enum inject_kind inject;
 	uint64_t inject_page;
+	/* Test-only, from $FAULTBENCH_TEST_SLOWDOWN_NS: each uffd handler spins
+	 * this long per fault, to prove the gate catches a slowdown. */
+	uint64_t test_slowdown_ns;
 
 	const char *out_path;       /* NULL: results/<mode>-<backing>-<...>.json */
 	bool quiet;

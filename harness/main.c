@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "fb.h"
+#include "gate.h"
 #include "hugetlb.h"
 #include "probe.h"
 #include "result.h"
@@ -19,6 +20,8 @@ static void usage(FILE *f)
 		"  probe [--json]             what this host can run, mode by mode, and why not\n"
 		"  run [flags]                one configuration (faultbench run --help)\n"
 		"  validate SCHEMA FILE...    check result files against a JSON schema\n"
+		"  gate --baseline A --current B   regression verdict between result sets\n"
+		"  baseline save NAME [--from DIR] keep a result set as results/baselines/NAME\n"
 		"\n"
 		"Exit: 0 ok, 1 failed, 2 bad input, 77 skipped.\n");
 }
@@ -75,6 +78,10 @@ int main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "validate"))
 		return validate_main(argc - 1, argv + 1);
-	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate\n", argv[1]);
+	if (!strcmp(argv[1], "gate"))
+		return gate_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "baseline"))
+		return baseline_main(argc - 1, argv + 1);
+	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate, gate, baseline\n", argv[1]);
 	return FB_EXIT_USAGE;
 }
