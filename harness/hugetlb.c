@@ -13,11 +13,14 @@
 
 #define MAX_POOLS 4
 
-/* What to write back. Only touched from the main thread and, read-only,
- * from signal handlers; `armed` is set last. */
+/* What we added to each pool. Restoring subtracts it from the pool's value
+ * at that moment rather than writing back an old absolute value, so two
+ * runs that raise the same pool at once each give back only their own
+ * pages. Only touched from the main thread and, to read, from signal
+ * handlers; `armed` is set last. */
 static struct {
 	char path[160];
-	char value[32];
+	volatile uint64_t added;
 	volatile sig_atomic_t armed;
 } saved[MAX_POOLS];
 
@@ -43,15 +46,40 @@ static int read_u64_file(const char *path, uint64_t *v)
 	return 0;
 }
 
-/* open/write/close only: callable from a signal handler */
-static int write_str_file(const char *path, const char *s)
+/* The signal-safe readers and writers: open/read/write/close only. */
+static int read_u64_raw(const char *path, uint64_t *v)
 {
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	uint64_t x = 0;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+		x = x * 10 + (uint64_t)(buf[i] - '0');
+	*v = x;
+	return 0;
+}
+
+static int write_u64_raw(const char *path, uint64_t v)
+{
+	char buf[32], *p = buf + sizeof(buf);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t len = (ssize_t)strlen(s), w;
+	ssize_t len, w;
 
 	if (fd < 0)
 		return -errno;
-	w = write(fd, s, (size_t)len);
+	*--p = '\n';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10));
+	len = buf + sizeof(buf) - p;
+	w = write(fd, p, (size_t)len);
 	close(fd);
 	return w == len ? 0 : -EIO;
 }
@@ -59,10 +87,14 @@ static int write_str_file(const char *path, const char *s)
 void hugetlb_restore_all(void)
 {
 	for (int i = 0; i < MAX_POOLS; i++) {
+		uint64_t now;
+
 		if (!saved[i].armed)
 			continue;
 		saved[i].armed = 0;
-		write_str_file(saved[i].path, saved[i].value);
+		if (read_u64_raw(saved[i].path, &now))
+			continue;
+		write_u64_raw(saved[i].path, now > saved[i].added ? now - saved[i].added : 0);
 	}
 }
 
@@ -71,24 +103,26 @@ static void restore_at_exit(void)
 	hugetlb_restore_all();
 }
 
-static int save_original(const char *path, uint64_t nr)
+static int note_added(const char *path, uint64_t added)
 {
 	static int atexit_done;
 
+	if (!atexit_done) {
+		atexit(restore_at_exit);
+		atexit_done = 1;
+	}
 	for (int i = 0; i < MAX_POOLS; i++) {
-		if (saved[i].armed && !strcmp(saved[i].path, path))
-			return 0; /* already holds the first original */
+		if (saved[i].armed && !strcmp(saved[i].path, path)) {
+			saved[i].added += added;
+			return 0;
+		}
 	}
 	for (int i = 0; i < MAX_POOLS; i++) {
 		if (saved[i].armed)
 			continue;
 		snprintf(saved[i].path, sizeof(saved[i].path), "%s", path);
-		snprintf(saved[i].value, sizeof(saved[i].value), "%" PRIu64 "\n", nr);
+		saved[i].added = added;
 		saved[i].armed = 1;
-		if (!atexit_done) {
-			atexit(restore_at_exit);
-			atexit_done = 1;
-		}
 		return 0;
 	}
 	return -ENOSPC;
@@ -152,27 +186,21 @@ int hugetlb_reserve(struct hugetlb_reservation *r, const struct host_caps *h, ui
 		if (target > cap)
 			target = cap > nr ? cap : nr;
 	}
-	rc = save_original(nr_path, nr);
-	if (rc)
-		return rc;
-	{
-		char buf[32];
-
-		snprintf(buf, sizeof(buf), "%" PRIu64 "\n", target);
-		rc = write_str_file(nr_path, buf);
+	rc = write_u64_raw(nr_path, target);
+	if (read_u64_file(nr_path, &target) == 0 && target > nr) {
+		r->raised_by = target - nr;
+		note_added(nr_path, r->raised_by);
 	}
 	read_u64_file(free_path, &free_pages);
 	read_u64_file(resv_path, &resv);
 	avail = free_pages > resv ? free_pages - resv : 0;
-	if (read_u64_file(nr_path, &target) == 0 && target > nr)
-		r->raised_by = target - nr;
 	if (rc || avail < needed) {
 		hugetlb_restore_all();
 		r->raised_by = 0;
 		snprintf(why, n,
 			 "could reserve only %" PRIu64 " of %" PRIu64 " free %" PRIu64
-			 " kB huge pages (memory too fragmented or too small); vm.nr_hugepages put back to %" PRIu64,
-			 avail, needed, page_size / 1024, nr);
+			 " kB huge pages (memory too fragmented or too small); the pages added were given back",
+			 avail, needed, page_size / 1024);
 		return 1;
 	}
 	return 0;
