@@ -1,4 +1,4 @@
-/* Backings: anon, thp, hugetlb, shmem, memfd. Each is a small ops table. */
+/* Backings: anon, thp, hugetlb, shmem, memfd, memfd-hugetlb. Each is a small ops table. */
 #include "memory.h"
 
 #include <errno.h>
@@ -190,20 +190,20 @@ static const struct backing bk_shmem = {
 
 /* memfd: the guest mapping plus an alias of the same file, as a VMM that
  * shares guest memory with another process would have. */
-static int memfd_map(struct guest_mem *gm, const struct fb_config *cfg, struct fb_err *err)
+static int memfd_map_flags(struct guest_mem *gm, unsigned mfd_flags, const char *what,
+			   struct fb_err *err)
 {
 	int e;
 
-	(void)cfg;
-	gm->fd = memfd_create("faultbench-guest", MFD_CLOEXEC);
+	gm->fd = memfd_create("faultbench-guest", MFD_CLOEXEC | mfd_flags);
 	if (gm->fd < 0) {
 		e = errno;
-		fb_errf(err, "memfd: memfd_create failed: %s", strerror(e));
+		fb_errf(err, "%s: memfd_create failed: %s", what, strerror(e));
 		return -e;
 	}
 	if (ftruncate(gm->fd, (off_t)gm->size)) {
 		e = errno;
-		fb_errf(err, "memfd: ftruncate to %llu bytes failed: %s",
+		fb_errf(err, "%s: ftruncate to %llu bytes failed: %s", what,
 			(unsigned long long)gm->size, strerror(e));
 		unmap_plain(gm);
 		return -e;
@@ -213,18 +213,27 @@ static int memfd_map(struct guest_mem *gm, const struct fb_config *cfg, struct f
 		e = errno;
 		gm->base = NULL;
 		unmap_plain(gm);
-		return map_err(err, "memfd", gm->size, e);
+		return map_err(err, what, gm->size, e);
 	}
 	gm->map_base = gm->base;
 	gm->map_len = gm->size;
 	gm->alias = mmap(NULL, gm->size, PROT_READ | PROT_WRITE, MAP_SHARED, gm->fd, 0);
 	if (gm->alias == MAP_FAILED) {
+		char w[64];
+
 		e = errno;
 		gm->alias = NULL;
 		unmap_plain(gm);
-		return map_err(err, "memfd alias", gm->size, e);
+		snprintf(w, sizeof(w), "%s alias", what);
+		return map_err(err, w, gm->size, e);
 	}
 	return 0;
+}
+
+static int memfd_map(struct guest_mem *gm, const struct fb_config *cfg, struct fb_err *err)
+{
+	(void)cfg;
+	return memfd_map_flags(gm, 0, "memfd", err);
 }
 
 static const struct backing bk_memfd = {
@@ -238,7 +247,31 @@ static const struct backing bk_memfd = {
 	.unmap = unmap_plain,
 };
 
-const struct backing *const backings[] = { &bk_anon, &bk_thp, &bk_hugetlb, &bk_shmem, &bk_memfd };
+/* memfd-hugetlb: a hugetlbfs file (memfd with MFD_HUGETLB) mapped shared
+ * twice, so hugetlb pages live in a page cache with an alias: what MINOR
+ * faults (UFFDIO_CONTINUE) on hugetlbfs need. The shared mappings reserve
+ * the file's pages once, at the first mmap. */
+static int memfd_hugetlb_map(struct guest_mem *gm, const struct fb_config *cfg, struct fb_err *err)
+{
+	unsigned shift = (unsigned)__builtin_ctzll(cfg->hugepage_size);
+
+	return memfd_map_flags(gm, MFD_HUGETLB | (shift << MFD_HUGE_SHIFT), "memfd-hugetlb", err);
+}
+
+static const struct backing bk_memfd_hugetlb = {
+	.name = "memfd-hugetlb",
+	.summary = "hugetlbfs memfd (MFD_HUGETLB) mapped shared, with an alias, 2M or 1G",
+	.flags = BK_SHARED | BK_HUGETLB | BK_ALIAS,
+	.uffd_missing_feature = UFFD_FEATURE_MISSING_HUGETLBFS,
+	.uffd_minor_feature = UFFD_FEATURE_MINOR_HUGETLBFS,
+	.page_size = hugetlb_page,
+	.unsupported = hugetlb_unsupported,
+	.map = memfd_hugetlb_map,
+	.unmap = unmap_plain,
+};
+
+const struct backing *const backings[] = { &bk_anon, &bk_thp, &bk_hugetlb, &bk_shmem, &bk_memfd,
+					   &bk_memfd_hugetlb };
 const size_t backings_count = FB_ARRAY_SIZE(backings);
 
 const struct backing *backing_find(const char *name)

@@ -90,10 +90,14 @@ static inline __attribute__((always_inline)) void touch_loop(struct vcpu *v, uin
 				break;
 			}
 		}
+		/* relaxed atomics: plain loads and stores on x86-64 and arm64, but
+		 * well-defined when overlapping vCPUs touch the same word, as
+		 * guests do */
 		if (acc != ACCESS_WRITE)
-			x ^= *(volatile uint64_t *)p;
+			x ^= atomic_load_explicit((_Atomic uint64_t *)p, memory_order_relaxed);
 		if (acc != ACCESS_READ)
-			*(volatile uint64_t *)(p + 8) = write_marker(gp);
+			atomic_store_explicit((_Atomic uint64_t *)(p + 8), write_marker(gp),
+					      memory_order_relaxed);
 		if (rec) {
 			uint64_t now = fb_ticks_fast();
 

@@ -212,10 +212,19 @@ static void service_delay(uint64_t us)
 		;
 }
 
+/* Test-only: burn a fixed time per fault, as a regression would. */
+static void spin_ns(uint64_t ns)
+{
+	uint64_t t0 = fb_ticks();
+
+	while (fb_ticks_ns(fb_ticks() - t0) < ns)
+		;
+}
+
 static void handle_batch(struct uffd_handler *h, size_t n)
 {
 	struct uffd_server *s = h->srv;
-	uint64_t delay = s->run->cfg->service_delay_us;
+	uint64_t delay = s->run->cfg->service_delay_us, slow = s->run->cfg->test_slowdown_ns;
 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t0 = fb_ticks();
@@ -224,6 +233,8 @@ static void handle_batch(struct uffd_handler *h, size_t n)
 			h->c.uffd_msgs++;
 			if (delay)
 				service_delay(delay);
+			if (slow)
+				spin_ns(slow);
 		} else {
 			h->c.uffd_events++;
 		}
@@ -415,4 +426,35 @@ void uffd_server_stop(struct uffd_server *s)
 	if (s->stop_fd >= 0)
 		close(s->stop_fd);
 	s->stop_fd = -1;
+}
+
+int uffd_continue(struct uffd_handler *h, uint64_t dst, uint64_t len)
+{
+	struct uffdio_continue cont;
+
+	for (;;) {
+		cont = (struct uffdio_continue){ .range = { .start = dst, .len = len } };
+		h->c.continue_ioctls++;
+		if (!ioctl(h->uffd, UFFDIO_CONTINUE, &cont))
+			return 0;
+		if (errno == EEXIST) {
+			/* already mapped (a racing fault on the same page was
+			 * continued first): our faulter may still be asleep */
+			h->c.eexist++;
+			wake_range(h, dst, len);
+			return 1;
+		}
+		if (errno != EAGAIN) {
+			count_error(&h->c, errno);
+			return -errno;
+		}
+		/* mmap_changing, or a partial map: go on from where it stopped */
+		if (cont.mapped > 0 && (uint64_t)cont.mapped >= len)
+			return 0; /* all of it mapped after all: one ioctl, one success */
+		h->c.eagain++;
+		if (cont.mapped > 0) {
+			dst += (uint64_t)cont.mapped;
+			len -= (uint64_t)cont.mapped;
+		}
+	}
 }

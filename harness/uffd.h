@@ -70,6 +70,10 @@ void uffd_server_stop(struct uffd_server *s);
  * (UFFDIO_ZEROPAGE) when the image page is zero and the range supports it.
  * Handles EEXIST (wake, count) and EAGAIN / partial copies (retry, count). */
 int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint64_t page);
+/* Resolve a MINOR fault by mapping the page cache page (UFFDIO_CONTINUE).
+ * 0: this call mapped it; 1: it was already mapped (EEXIST, counted, faulter
+ * woken); -errno: failed (counted). EAGAIN is retried and counted. */
+int uffd_continue(struct uffd_handler *h, uint64_t dst, uint64_t len);
 
 
 

@@ -8,8 +8,12 @@
 #include "uffd.h"
 
 extern const struct fault_mode mode_none, mode_populate, mode_uffd_stock;
+extern const struct fault_mode mode_memfault_exit, mode_uffd_minor;
+extern const struct fault_mode mode_zero_unreg, mode_wp_unpop;
 
-const struct fault_mode *const fault_modes[] = { &mode_none, &mode_populate, &mode_uffd_stock };
+const struct fault_mode *const fault_modes[] = { &mode_none, &mode_populate, &mode_uffd_stock,
+						 &mode_memfault_exit, &mode_uffd_minor,
+						 &mode_zero_unreg, &mode_wp_unpop };
 const size_t fault_modes_count = FB_ARRAY_SIZE(fault_modes);
 
 const struct fault_mode *mode_find(const char *name)

@@ -8,6 +8,8 @@ matrix_case() { # mode backing-label
 	thp) size=32M ;;
 	hugetlb) size=32M; extra=(--hugepage-size 2M) ;;
 	hugetlb-1G) backing=hugetlb; size=1G; vcpus=1; extra=(--hugepage-size 1G) ;;
+	memfd-hugetlb) size=32M; extra=(--hugepage-size 2M) ;;
+	memfd-hugetlb-1G) backing=memfd-hugetlb; size=1G; vcpus=1; extra=(--hugepage-size 1G) ;;
 	esac
 	out=$T/r.json
 	run_ok_or_skip "$out" --mode "$mode" --backing "$backing" --size "$size" --vcpus "$vcpus" \
@@ -19,8 +21,10 @@ matrix_case() { # mode backing-label
 	[ "$pages" = "$touched" ] || fail "touched $touched of $pages pages"
 	[ "$(jget "$out" '.runs[0].fault_lat_ns.count')" = "$pages" ] || fail "latency count != pages"
 	if [ "$(jget "$out" '.runs[0].counters.uffd_msgs')" != 0 ]; then
-		# a uffd mode: resolves add up to the pages touched
-		[ "$(jget "$out" '.runs[0].counters | .pages_copied + .pages_zeroed')" = "$pages" ] ||
+		# a uffd mode: resolves (copies, zero pages, or a MINOR mode's
+		# continues) add up to the pages touched
+		[ "$(jget "$out" '.runs[0] | .counters.pages_copied + .counters.pages_zeroed
+			+ (.mode_data.pages_continued // 0)')" = "$pages" ] ||
 			fail "resolved pages != $pages"
 	fi
 }
