@@ -217,6 +217,13 @@ static const struct option run_options[] = {
 	{ 0 },
 };
 
+/* The flag table, for `faultbench suite`: a suite field is a flag's long
+ * name, and whether it takes a value decides how the field is written. */
+const struct option *config_run_options(void)
+{
+	return run_options;
+}
+
 static int bad_enum(struct fb_err *err, const char *flag, const char *v, const char *accepted)
 {
 	fb_errf(err, "%s: '%s' is not accepted; accepted values: %s", flag, v, accepted);

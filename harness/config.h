@@ -110,6 +110,9 @@ int config_resolve(struct fb_config *cfg, struct fb_err *err);
 json_t *config_to_json(const struct fb_config *cfg);
 void config_usage(FILE *f);
 
+/* getopt_long's table of `faultbench run` flags, {0}-terminated. */
+struct option;
+const struct option *config_run_options(void);
 const char *access_name(enum access_kind a);
 
 #endif

@@ -29,7 +29,7 @@
 #include "fb.h"
 #include "hist.h"
 #include "result.h"
-#include "resultset.h"
+#include "report.h"
 #include "stats.h"
 
 #define MAX_SETS 64
@@ -59,8 +59,129 @@ struct opts {
 	unsigned rounds;
 };
 
+/* One result file, as the gate sees it. */
+struct gfile {
+	const char *path;
+	json_t *doc;
+	char *key;    /* the configuration, canonical: config minus seed/reps/warmup/... */
+	char *label;  /* mode/backing/vcpus/size/workload/access, for people */
+	char *ref;    /* the same placement under mode "none": the drift reference */
+	const char *state;
+	int is_ref;
+};
+
+struct gset {
+	struct rset rs;
+	char fingerprint[64];
+	size_t n;
+	struct gfile *f;
+};
+
+struct side {
+	struct gset sets[MAX_SETS];
+	int n;
+};
+
+static char *dump_subset(json_t *config, const char *const *names, size_t n, int keep)
+{
+	json_t *c = keep ? json_object() : json_deep_copy(config);
+	char *s;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_object_get(config, names[i]);
+
+		if (keep && v)
+			json_object_set(c, names[i], v);
+		else if (!keep)
+			json_object_del(c, names[i]);
+	}
+	s = json_dumps(c, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(c);
+	return s;
+}
+
+static int gfile_init(struct gfile *g, const struct rs_item *it)
+{
+	/* what changes the number, not how often or how carefully it was measured */
+	static const char *const drop[] = { "seed", "reps", "warmup", "verify", "test_slowdown_ns" };
+	static const char *const place[] = { "backing", "hugepage_bytes", "vcpus", "total_bytes",
+					     "per_vcpu", "overlap", "numa", "pin", "workload", "access" };
+	json_t *c = json_object_get(it->doc, "config");
+	const char *mode = json_string_value(json_object_get(c, "mode"));
+	char buf[256];
+
+	g->path = it->path;
+	g->doc = it->doc;
+	g->state = it->state;
+	g->is_ref = mode && !strcmp(mode, "none");
+	g->key = dump_subset(c, drop, FB_ARRAY_SIZE(drop), 0);
+	g->ref = dump_subset(c, place, FB_ARRAY_SIZE(place), 1);
+	snprintf(buf, sizeof(buf), "%s/%s/%lldv/%lldM/%s/%s", mode,
+		 json_string_value(json_object_get(c, "backing")),
+		 (long long)json_integer_value(json_object_get(c, "vcpus")),
+		 (long long)(json_integer_value(json_object_get(c, "total_bytes")) >> 20),
+		 json_string_value(json_object_get(c, "workload")),
+		 json_string_value(json_object_get(c, "access")));
+	g->label = strdup(buf);
+	return g->key && g->ref && g->label ? 0 : -ENOMEM;
+}
+
+static int gset_load(struct gset *g, const char *dir, struct fb_err *err)
+{
+	int rc = rset_load(&g->rs, dir, err);
+
+	if (rc)
+		return rc;
+	g->f = calloc(g->rs.n ? g->rs.n : 1, sizeof(*g->f));
+	if (!g->f)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->rs.n; i++) {
+		const struct rs_item *it = &g->rs.it[i];
+		json_t *name;
+
+		/* only `run` results: index entries without a file, wpcost, micro pass */
+		if (!it->doc || !it->path || strcmp(it->command, "run"))
+			continue;
+		name = json_object_get(json_object_get(it->doc, "schema"), "name");
+		if (!json_is_string(name) || strcmp(json_string_value(name), RESULT_SCHEMA_NAME))
+			continue;
+		rc = gfile_init(&g->f[g->n++], it);
+		if (rc)
+			return rc;
+		if (!g->fingerprint[0])
+			snprintf(g->fingerprint, sizeof(g->fingerprint), "%s",
+				 json_string_value(json_object_get(json_object_get(it->doc, "host"),
+								   "fingerprint")));
+	}
+	if (!g->n) {
+		fb_errf(err, "%s: no faultbench result files in it", dir);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static void gset_free(struct gset *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		free(g->f[i].key);
+		free(g->f[i].ref);
+		free(g->f[i].label);
+	}
+	free(g->f);
+	rset_free(&g->rs);
+	memset(g, 0, sizeof(*g));
+}
+
+static const struct gfile *gset_find(const struct gset *g, const char *key)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (!strcmp(g->f[i].key, key))
+			return &g->f[i];
+	return NULL;
+}
+
 /* samples of one metric for one configuration, in one result set */
-static size_t rep_samples(const struct result_file *f, const struct metric *m, double *out,
+static size_t rep_samples(const struct gfile *f, const struct metric *m, double *out,
 			  size_t max)
 {
 	json_t *runs = json_object_get(f->doc, "runs"), *r;
@@ -79,11 +200,6 @@ static size_t rep_samples(const struct result_file *f, const struct metric *m, d
 	return n;
 }
 
-struct side {
-	struct result_set sets[MAX_SETS];
-	int n;
-};
-
 /* Pool the samples of configuration `key` over the side's sets, each divided
  * by its own set's reference median when normalize is set. */
 static size_t pooled(const struct side *s, const char *key, const struct metric *m, int normalize,
@@ -93,22 +209,19 @@ static size_t pooled(const struct side *s, const char *key, const struct metric 
 
 	*have_ref = 1;
 	for (int i = 0; i < s->n; i++) {
-		const struct result_file *f = resultset_find(&s->sets[i], key);
+		const struct gfile *f = gset_find(&s->sets[i], key);
 		double ref = 1, tmp[1024];
 		size_t k;
 
 		if (!f)
 			continue;
 		if (normalize) {
-			const struct result_file *rf = NULL;
+			const struct gfile *rf = NULL;
 
 			for (size_t j = 0; j < s->sets[i].n; j++) {
-				const struct result_file *c = &s->sets[i].f[j];
-				const char *mode = json_string_value(json_object_get(
-					json_object_get(c->doc, "config"), "mode"));
+				const struct gfile *c = &s->sets[i].f[j];
 
-				if (!strcmp(c->ref, f->ref) && mode && !strcmp(mode, "none") &&
-				    !strcmp(c->state, "ok"))
+				if (c->is_ref && !strcmp(c->ref, f->ref) && !strcmp(c->state, "ok"))
 					rf = c;
 			}
 			k = rf ? rep_samples(rf, m, tmp, 1024) : 0;
@@ -126,10 +239,10 @@ static size_t pooled(const struct side *s, const char *key, const struct metric 
 	return n;
 }
 
-static const struct result_file *first_in(const struct side *s, const char *key)
+static const struct gfile *first_in(const struct side *s, const char *key)
 {
 	for (int i = 0; i < s->n; i++) {
-		const struct result_file *f = resultset_find(&s->sets[i], key);
+		const struct gfile *f = gset_find(&s->sets[i], key);
 
 		if (f)
 			return f;
@@ -140,7 +253,7 @@ static const struct result_file *first_in(const struct side *s, const char *key)
 static int load_side(struct side *s, const char *const *dirs, int n, struct fb_err *err)
 {
 	for (int i = 0; i < n; i++) {
-		int rc = resultset_load(&s->sets[i], dirs[i], err);
+		int rc = gset_load(&s->sets[i], dirs[i], err);
 
 		s->n = i + 1;
 		if (rc)
@@ -152,7 +265,7 @@ static int load_side(struct side *s, const char *const *dirs, int n, struct fb_e
 static void free_side(struct side *s)
 {
 	for (int i = 0; i < s->n; i++)
-		resultset_free(&s->sets[i]);
+		gset_free(&s->sets[i]);
 	s->n = 0;
 }
 
@@ -165,13 +278,6 @@ static const char *fmt_num(double v, char *buf, size_t n)
 	else
 		snprintf(buf, n, "%.4g", v);
 	return buf;
-}
-
-static int is_ref_config(const struct result_file *f)
-{
-	const char *mode = json_string_value(json_object_get(json_object_get(f->doc, "config"), "mode"));
-
-	return mode && !strcmp(mode, "none");
 }
 
 /* Compare every configuration of the baseline with the current side. */
@@ -198,7 +304,7 @@ static int judge(struct side *base, struct side *cur, const struct opts *o, stru
 
 		for (int i = 0; i < s->n; i++)
 			for (size_t j = 0; j < s->sets[i].n; j++) {
-				const struct result_file *f = &s->sets[i].f[j], *g = first_in(t, f->key);
+				const struct gfile *f = &s->sets[i].f[j], *g = first_in(t, f->key);
 
 				if (!g) {
 					fb_errf(err, "configuration %s (%s) is in the %s but not in the %s",
@@ -216,8 +322,8 @@ static int judge(struct side *base, struct side *cur, const struct opts *o, stru
 	printf("%-52s %-17s %10s %10s %8s %8s %8s  %s\n", "configuration", "metric", "baseline",
 	       "current", "raw", "normal.", "p", "verdict");
 	for (size_t j = 0; j < base->sets[0].n; j++) {
-		const struct result_file *f = &base->sets[0].f[j], *g = first_in(cur, f->key);
-		int ref = is_ref_config(f);
+		const struct gfile *f = &base->sets[0].f[j], *g = first_in(cur, f->key);
+		int ref = f->is_ref;
 
 		if (strcmp(f->state, "ok") || strcmp(g->state, "ok")) {
 			json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s}", "configuration",
@@ -535,7 +641,7 @@ bad_input:
 int baseline_main(int argc, char **argv)
 {
 	const char *from = "results/latest", *name;
-	struct result_set s;
+	static struct gset s;
 	struct fb_err err = { "" };
 	char dir[512], path[1024];
 	int force = 0, rc = 0;
@@ -566,9 +672,9 @@ int baseline_main(int argc, char **argv)
 		fprintf(stderr, "faultbench baseline: %s exists; pass --force to replace its files\n", dir);
 		return FB_EXIT_USAGE;
 	}
-	if (resultset_load(&s, from, &err)) {
+	if (gset_load(&s, from, &err)) {
 		fprintf(stderr, "faultbench baseline: --from %s: %s\n", from, err.msg);
-		resultset_free(&s);
+		gset_free(&s);
 		return FB_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < s.n && !rc; i++) {
@@ -589,6 +695,6 @@ int baseline_main(int argc, char **argv)
 		fprintf(stderr, "faultbench baseline: %s\n", err.msg);
 	else
 		printf("saved %zu result files from %s into %s (host %s)\n", s.n, from, dir, s.fingerprint);
-	resultset_free(&s);
+	gset_free(&s);
 	return rc ? FB_EXIT_FAIL : FB_EXIT_OK;
 }

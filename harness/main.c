@@ -4,13 +4,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dirty.h"
 #include "fb.h"
 #include "gate.h"
 #include "hugetlb.h"
 #include "probe.h"
 #include "result.h"
 #include "run.h"
+#include "report.h"
 #include "schema.h"
+#include "suite.h"
 
 static void usage(FILE *f)
 {
@@ -20,6 +23,10 @@ static void usage(FILE *f)
 		"  probe [--json]             what this host can run, mode by mode, and why not\n"
 		"  run [flags]                one configuration (faultbench run --help)\n"
 		"  validate SCHEMA FILE...    check result files against a JSON schema\n"
+		"  wpcost [flags]             cost to write-protect an empty range, four ways (--help)\n"
+		"  suite NAME|FILE [--out DIR] a suite of configurations (quick, ci, paper)\n"
+		"  report [DIR]               tables and plots of a result set [results/latest]\n"
+		"  compare A B                two result sets side by side, in Markdown\n"
 		"  gate --baseline A --current B   regression verdict between result sets\n"
 		"  baseline save NAME [--from DIR] keep a result set as results/baselines/NAME\n"
 		"\n"
@@ -78,10 +85,18 @@ int main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "validate"))
 		return validate_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "wpcost"))
+		return wpcost_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "suite"))
+		return suite_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return report_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "compare"))
+		return compare_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "gate"))
 		return gate_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "baseline"))
 		return baseline_main(argc - 1, argv + 1);
-	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate, gate, baseline\n", argv[1]);
+	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate, suite, report, compare, gate, baseline\n", argv[1]);
 	return FB_EXIT_USAGE;
 }
