@@ -47,12 +47,19 @@ $(B)/tests/%: tests/unit/%.c $(B)/libfb.a
 		$(shell pkg-config --libs cmocka) $(LDLIBS)
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) gbench-bins
 	@FB_BUILD=$(B) FB_BIN=$(abspath $(BIN)) bash tests/run.sh
 
+# make bench [SUITE=quick|ci|paper|FILE]: run the suite, then the report of
+# it (tables and plots under results/<suite>-<time>/report/). A failed
+# configuration still gets its report; make fails afterwards.
+SUITE ?= quick
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@bash bench/default.sh
+	@./faultbench suite $(SUITE); rc=$$?; \
+	if [ $$rc -ne 0 ] && [ $$rc -ne 1 ]; then exit $$rc; fi; \
+	./faultbench report results/latest || exit $$?; \
+	exit $$rc
 
 overhead: deps
 	@$(MAKE) --no-print-directory all
@@ -67,3 +74,39 @@ clean:
 	rm -rf build build-* faultbench
 
 -include $(LIB_OBJ:.o=.d) $(B)/harness/main.d
+
+# --- micro-benchmarks: Google Benchmark (libbenchmark-dev) through the C shim
+# bench/gbench.h; bench/gbench_shim.cc is the only C++ file. `make micro`
+# writes results/micro-<time>/micro.json. GBENCH is empty without the library.
+GBENCH      := $(shell printf '\043include <benchmark/benchmark.h>\n' | \
+                 $(CXX) -std=c++17 -x c++ -E - >/dev/null 2>&1 && echo yes)
+GBENCH_LIBS := $(or $(shell pkg-config --libs benchmark 2>/dev/null),-lbenchmark) -lpthread
+MICRO_OBJ   := $(patsubst %.c,$(B)/%.o,$(wildcard bench/micro/*.c))
+.PHONY: micro
+
+$(B)/bench/gbench_shim.o: bench/gbench_shim.cc
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 $(OPT) -Wall -Wextra $(WERROR) -MMD -MP $(SAN) \
+		$(shell pkg-config --cflags benchmark 2>/dev/null) -c -o $@ $<
+
+$(MICRO_OBJ) $(B)/tests/gbench-selftest: CFLAGS += -Ibench
+
+$(B)/micro: $(MICRO_OBJ) $(B)/bench/gbench_shim.o $(B)/libfb.a
+	$(CXX) $(LDFLAGS) -o $@ $^ $(GBENCH_LIBS) $(LDLIBS)
+
+# The shim's own test (tests/integration/gbench.sh) runs this tiny benchmark.
+$(B)/tests/gbench-selftest: tests/gbench/selftest.c $(B)/bench/gbench_shim.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@.o $<
+	$(CXX) $(LDFLAGS) -o $@ $@.o $(B)/bench/gbench_shim.o $(GBENCH_LIBS)
+
+# Evaluated in the sub-make `test` starts after `deps`, so a library that
+# deps has just installed is seen.
+.PHONY: gbench-bins
+gbench-bins: $(if $(GBENCH),$(B)/tests/gbench-selftest $(B)/micro)
+
+micro: deps
+	@$(MAKE) --no-print-directory $(B)/micro
+	@MICRO_BIN=$(B)/micro bash bench/micro.sh
+
+-include $(MICRO_OBJ:.o=.d) $(B)/bench/gbench_shim.d $(B)/tests/gbench-selftest.d
