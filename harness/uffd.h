@@ -82,5 +82,7 @@ int uffd_stock_setup_server(struct mode_run *r, struct uffd_server *s, uffd_msg_
 			    uint64_t features, uint64_t reg_mode);
 void uffd_stock_teardown_server(struct mode_run *r, struct uffd_server *s);
 int uffd_account_resolved(struct mode_run *r, uint64_t touched);
+int uffd_account_check(struct mode_run *r, uint64_t touched, uint64_t resolved, const char *verb);
+int uffd_check_sharing(const struct fb_config *cfg, struct fb_err *err);
 
 #endif

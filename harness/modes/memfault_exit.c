@@ -117,11 +117,10 @@ static const char *mf_unsupported(const struct fb_config *cfg, const struct host
 
 static int mf_check(const struct fb_config *cfg, struct fb_err *err)
 {
-	if (cfg->overlap && cfg->uffd_sharing == UFFD_PER_VCPU) {
-		fb_errf(err, "--uffd per-vcpu needs disjoint slices: a range registers with one uffd; "
-			     "drop --overlap or use --uffd shared");
-		return -EINVAL;
-	}
+	int rc = uffd_check_sharing(cfg, err);
+
+	if (rc)
+		return rc;
 	if (cfg->emulation_thread && cfg->exit_kind == EXIT_SIGBUS) {
 		fb_errf(err, "--emulation-thread needs --exit bitmap: with UFFD_FEATURE_SIGBUS an access "
 			     "that is not a vCPU's own cannot sleep in the uffd handler, it takes SIGBUS "

@@ -25,16 +25,6 @@ static uint64_t pages_continued(const struct mode_counters *c)
 	return c->continue_ioctls - c->eexist - c->eagain - c->ioctl_errors;
 }
 
-static int minor_check(const struct fb_config *cfg, struct fb_err *err)
-{
-	if (cfg->overlap && cfg->uffd_sharing == UFFD_PER_VCPU) {
-		fb_errf(err, "--uffd per-vcpu needs disjoint slices: a range registers with one uffd; "
-			     "drop --overlap or use --uffd shared");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static const char *minor_unsupported(const struct fb_config *cfg, const struct host_caps *h,
 				     char *why, size_t n)
 {
@@ -175,33 +165,14 @@ static int minor_teardown(struct mode_run *r)
 static int minor_account(struct mode_run *r, uint64_t touched)
 {
 	const struct mode_counters *c = &r->counters;
-	uint64_t continued = pages_continued(c);
 
-	if (c->ioctl_errors) {
-		fb_errf(r->err, "handlers: %llu uffd ioctls failed, first with %s",
-			(unsigned long long)c->ioctl_errors, strerror(c->first_error));
-		return -EIO;
-	}
 	if (c->pages_copied || c->pages_zeroed) {
 		fb_errf(r->err, "accounting: %llu pages copied and %llu zeroed: MINOR faults must "
 			"only be continued", (unsigned long long)c->pages_copied,
 			(unsigned long long)c->pages_zeroed);
 		return -EPROTO;
 	}
-	if (c->uffd_msgs != continued + c->eexist) {
-		fb_errf(r->err,
-			"accounting: %llu MINOR fault messages but %llu pages continued + %llu EEXIST "
-			"(a resolve was lost or duplicated)",
-			(unsigned long long)c->uffd_msgs, (unsigned long long)continued,
-			(unsigned long long)c->eexist);
-		return -EPROTO;
-	}
-	if (continued != touched) {
-		fb_errf(r->err, "accounting: %llu distinct pages touched but %llu continued",
-			(unsigned long long)touched, (unsigned long long)continued);
-		return -EPROTO;
-	}
-	return 0;
+	return uffd_account_check(r, touched, pages_continued(c), "continued");
 }
 
 static json_t *minor_report(struct mode_run *r)
@@ -220,7 +191,7 @@ const struct fault_mode mode_uffd_minor = {
 	.needs = "Linux 5.13 (hugetlbfs, MINOR_HUGETLBFS), 5.14 (shmem, MINOR_SHMEM); "
 		 "--backing memfd or memfd-hugetlb",
 	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE,
-	.check = minor_check,
+	.check = uffd_check_sharing,
 	.unsupported = minor_unsupported,
 	.setup = minor_setup,
 	.after_vcpus = minor_after_vcpus,

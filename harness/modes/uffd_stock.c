@@ -13,7 +13,8 @@
 #include "timing.h"
 #include "uffd.h"
 
-static int stock_check(const struct fb_config *cfg, struct fb_err *err)
+/* One range registers with one uffd, so per-vCPU uffds need disjoint slices. */
+int uffd_check_sharing(const struct fb_config *cfg, struct fb_err *err)
 {
 	if (cfg->overlap && cfg->uffd_sharing == UFFD_PER_VCPU) {
 		fb_errf(err, "--uffd per-vcpu needs disjoint slices: a range registers with one uffd; "
@@ -112,12 +113,12 @@ static int stock_teardown(struct mode_run *r)
 	return 0;
 }
 
-/* Every fault message is one resolve or one EEXIST; every distinct page
- * touched was resolved exactly once. */
-int uffd_account_resolved(struct mode_run *r, uint64_t touched)
+/* Every fault message is one resolve or one EEXIST, and every distinct page
+ * touched was resolved exactly once: what catches a lost or duplicated
+ * resolve. `verb` names the resolve in messages ("resolved", "continued"). */
+int uffd_account_check(struct mode_run *r, uint64_t touched, uint64_t resolved, const char *verb)
 {
 	const struct mode_counters *c = &r->counters;
-	uint64_t resolved = c->pages_copied + c->pages_zeroed;
 
 	if (c->ioctl_errors) {
 		fb_errf(r->err, "handlers: %llu uffd ioctls failed, first with %s",
@@ -126,18 +127,24 @@ int uffd_account_resolved(struct mode_run *r, uint64_t touched)
 	}
 	if (c->uffd_msgs != resolved + c->eexist) {
 		fb_errf(r->err,
-			"accounting: %llu fault messages but %llu pages resolved + %llu EEXIST "
+			"accounting: %llu fault messages but %llu pages %s + %llu EEXIST "
 			"(a resolve was lost or duplicated)",
-			(unsigned long long)c->uffd_msgs, (unsigned long long)resolved,
+			(unsigned long long)c->uffd_msgs, (unsigned long long)resolved, verb,
 			(unsigned long long)c->eexist);
 		return -EPROTO;
 	}
 	if (resolved != touched) {
-		fb_errf(r->err, "accounting: %llu distinct pages touched but %llu resolved",
-			(unsigned long long)touched, (unsigned long long)resolved);
+		fb_errf(r->err, "accounting: %llu distinct pages touched but %llu %s",
+			(unsigned long long)touched, (unsigned long long)resolved, verb);
 		return -EPROTO;
 	}
 	return 0;
+}
+
+int uffd_account_resolved(struct mode_run *r, uint64_t touched)
+{
+	return uffd_account_check(r, touched, r->counters.pages_copied + r->counters.pages_zeroed,
+				  "resolved");
 }
 
 const struct fault_mode mode_uffd_stock = {
@@ -145,7 +152,7 @@ const struct fault_mode mode_uffd_stock = {
 	.summary = "MISSING faults resolved by handler threads: UFFDIO_COPY / ZEROPAGE",
 	.needs = "Linux 4.3 (anon); 4.11 hugetlb, shmem (MISSING_HUGETLBFS/_SHMEM)",
 	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE,
-	.check = stock_check,
+	.check = uffd_check_sharing,
 	.unsupported = stock_unsupported,
 	.setup = stock_setup,
 	.teardown = stock_teardown,

@@ -169,16 +169,6 @@ static uint64_t zu_features(const struct fb_config *cfg)
 	return f;
 }
 
-static int zu_check(const struct fb_config *cfg, struct fb_err *err)
-{
-	if (cfg->overlap && cfg->uffd_sharing == UFFD_PER_VCPU) {
-		fb_errf(err, "--uffd per-vcpu needs disjoint slices: a range registers with one uffd; "
-			     "drop --overlap or use --uffd shared");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static const char *zu_unsupported(const struct fb_config *cfg, const struct host_caps *h,
 				  char *why, size_t n)
 {
@@ -1041,7 +1031,7 @@ const struct fault_mode mode_zero_unreg = {
 		 "WP_HUGETLBFS_SHMEM 5.19 on hugetlb/shmem; EVENT_REMOVE with --balloon",
 	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE,
 	.uffd_features = UFFD_FEATURE_WP_ASYNC,
-	.check = zu_check,
+	.check = uffd_check_sharing,
 	.unsupported = zu_unsupported,
 	.setup = zu_setup,
 	.after_vcpus = zu_after,
