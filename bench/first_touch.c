@@ -1,10 +1,13 @@
 /* The smallest first-touch loop: what `faultbench run --mode none` must
  * match. One write per 4K page of private anonymous memory, per thread
  * over its own slice, timed with CLOCK_MONOTONIC around the whole loop.
+ * Thread i is pinned to CPU i, as faultbench's default --pin compact does
+ * on a flat machine, so both pay the same (no) migrations.
  *
  * usage: first-touch SIZE_MIB THREADS REPS   → one line per rep:
  *        "rep R pps_per_thread_mean P aggregate_pps A" */
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include <unistd.h>
 
 struct slice {
+	int cpu;
 	char *p;
 	size_t pages, ps;
 	pthread_barrier_t *bar;
@@ -30,8 +34,12 @@ static double now(void)
 static void *toucher(void *arg)
 {
 	struct slice *s = arg;
+	cpu_set_t set;
 	double t0;
 
+	CPU_ZERO(&set);
+	CPU_SET(s->cpu % CPU_SETSIZE, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	pthread_barrier_wait(s->bar);
 	t0 = now();
 	for (size_t i = 0; i < s->pages; i++)
@@ -66,7 +74,8 @@ int main(int argc, char **argv)
 		madvise(p, len, MADV_NOHUGEPAGE);
 		pthread_barrier_init(&bar, NULL, (unsigned)n);
 		for (size_t i = 0; i < n; i++) {
-			s[i] = (struct slice){ p + i * per * ps, per, ps, &bar, 0 };
+			s[i] = (struct slice){ (int)(i % (size_t)sysconf(_SC_NPROCESSORS_ONLN)),
+					       p + i * per * ps, per, ps, &bar, 0 };
 			pthread_create(&tid[i], NULL, toucher, &s[i]);
 		}
 		for (size_t i = 0; i < n; i++) {
