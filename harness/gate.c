@@ -2,11 +2,18 @@
  * beyond noise?
  *
  * For each configuration present on both sides and each metric, the samples
- * are the measured repetitions. Each sample is divided by the median of the
+ * are runs: each side may hold several result sets (rounds, e.g. from
+ * --ab, which alternates A B A B), and with MIN_ROUNDS or more a side each
+ * run counts once, as the median of its repetitions. Repetitions of one run
+ * share its conditions (page allocator state, a noisy neighbour), so on a
+ * shared machine they cannot stand for independent samples; with fewer
+ * runs the test falls back to repetitions and warns. Each sample is also
+ * divided by the median of the
  * same metric for the drift reference (the same memory, placement and
  * workload under mode `none`) from the same result set, so a machine that is
  * uniformly faster or slower today cancels out. The reference configurations
- * themselves are judged raw. A change is a regression when both
+ * themselves are judged raw. A change is a regression when, on the raw
+ * samples and on the normalized ones alike,
  *   - the one-sided Mann–Whitney U test of "current is worse" gives
  *     p < alpha (default 0.05), and
  *   - the medians differ by more than the metric's threshold (default 5 %)
@@ -33,6 +40,11 @@
 #include "stats.h"
 
 #define MAX_SETS 64
+/* Runs a side from which the run, not the repetition, is the sample: with
+ * 4 against 4 the smallest one-sided Mann-Whitney p is 1/70. */
+#define MIN_ROUNDS 4
+/* Pairs for the paired test: with 5 the smallest one-sided P is 1/32. */
+#define MIN_PAIRS 5
 
 struct metric {
 	const char *name;
@@ -55,6 +67,7 @@ struct opts {
 	double alpha;
 	const char *json_out, *md_out;
 	int ab;
+	int paired;        /* sets i of both sides were run alternately: compare them pairwise */
 	const char *cmd_a, *cmd_b, *suite, *out_dir;
 	unsigned rounds;
 };
@@ -84,7 +97,8 @@ struct side {
 
 static char *dump_subset(json_t *config, const char *const *names, size_t n, int keep)
 {
-	json_t *c = keep ? json_object() : json_deep_copy(config);
+	json_t *c = keep ? json_object() : json_deep_copy(config), *val;
+	const char *k;
 	char *s;
 
 	for (size_t i = 0; i < n; i++) {
@@ -94,6 +108,12 @@ static char *dump_subset(json_t *config, const char *const *names, size_t n, int
 			json_object_set(c, names[i], v);
 		else if (!keep)
 			json_object_del(c, names[i]);
+	}
+	/* 0.0 and 0 are one value: files rewritten by other tools may say either */
+	json_object_foreach(c, k, val) {
+		if (json_is_real(val) && json_real_value(val) == floor(json_real_value(val)) &&
+		    fabs(json_real_value(val)) < 9e15)
+			json_object_set_new(c, k, json_integer((json_int_t)json_real_value(val)));
 	}
 	s = json_dumps(c, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(c);
@@ -202,8 +222,11 @@ static size_t rep_samples(const struct gfile *f, const struct metric *m, double 
 
 /* Pool the samples of configuration `key` over the side's sets, each divided
  * by its own set's reference median when normalize is set. */
+/* With per_set, one value per set (round): the median of its repetitions.
+ * Repetitions of one run share that run's conditions, so with several runs
+ * a side the run is the unit the test must count. */
 static size_t pooled(const struct side *s, const char *key, const struct metric *m, int normalize,
-		     double *out, size_t max, int *have_ref)
+		     int per_set, double *out, size_t max, int *have_ref)
 {
 	size_t n = 0;
 
@@ -234,9 +257,39 @@ static size_t pooled(const struct side *s, const char *key, const struct metric 
 		k = rep_samples(f, m, out + n, max - n);
 		for (size_t j = 0; j < k; j++)
 			out[n + j] /= ref;
+		if (per_set && k) {
+			out[n] = stats_median(out + n, k);
+			k = 1;
+		}
 		n += k;
 	}
 	return n;
+}
+
+/* The per-round values of both sides, pairwise: log(current / baseline) of
+ * the rounds' medians, raw or each divided by its own round's reference.
+ * Returns the number of pairs, or 0 when a round lacks the configuration
+ * or its reference. */
+static size_t paired_logs(const struct side *base, const struct side *cur, const char *key,
+			  const struct metric *m, int normalize, double *d)
+{
+	static struct side one_a = { .n = 1 }, one_b = { .n = 1 };
+	double a[1024], b[1024];
+	int ra, rb;
+
+	if (base->n != cur->n)
+		return 0;
+	for (int i = 0; i < base->n; i++) {
+		/* shallow views of one round each: pooled() reads, never frees */
+		one_a.sets[0] = base->sets[i];
+		one_b.sets[0] = cur->sets[i];
+		if (pooled(&one_a, key, m, normalize, 1, a, 1024, &ra) != 1 ||
+		    pooled(&one_b, key, m, normalize, 1, b, 1024, &rb) != 1 || !ra || !rb ||
+		    !(a[0] > 0) || !(b[0] > 0))
+			return 0;
+		d[i] = log(b[0] / a[0]);
+	}
+	return (size_t)base->n;
 }
 
 static const struct gfile *first_in(const struct side *s, const char *key)
@@ -280,12 +333,27 @@ static const char *fmt_num(double v, char *buf, size_t n)
 	return buf;
 }
 
+/* One-sided Mann-Whitney p-values of "b is worse than a" and "b is better". */
+static void one_sided(const struct metric *mt, const double *a, size_t na, const double *b, size_t nb,
+		      double *p_worse, double *p_better)
+{
+	double two;
+
+	if (mt->higher_is_better) {
+		stats_mann_whitney(b, nb, a, na, p_worse, &two);
+		stats_mann_whitney(a, na, b, nb, p_better, &two);
+	} else {
+		stats_mann_whitney(a, na, b, nb, p_worse, &two);
+		stats_mann_whitney(b, nb, a, na, p_better, &two);
+	}
+}
+
 /* Compare every configuration of the baseline with the current side. */
 static int judge(struct side *base, struct side *cur, const struct opts *o, struct fb_err *err)
 {
 	json_t *rows = json_array(), *warnings = json_array(), *doc;
 	FILE *md = NULL;
-	int regressions = 0, improvements = 0, compared = 0;
+	int regressions = 0, improvements = 0, compared = 0, per_set, paired;
 	double *a = malloc(sizeof(double) * 65536), *b = malloc(sizeof(double) * 65536);
 	char x[32], y[32];
 
@@ -294,6 +362,16 @@ static int judge(struct side *base, struct side *cur, const struct opts *o, stru
 		free(b);
 		return -ENOMEM;
 	}
+	per_set = base->n >= MIN_ROUNDS && cur->n >= MIN_ROUNDS;
+	paired = o->paired && base->n == cur->n && base->n >= MIN_PAIRS;
+	if (o->paired && !paired)
+		json_array_append_new(warnings, json_sprintf(
+			"--paired needs the same number of baseline and current sets, %d or more; judging them unpaired",
+			MIN_PAIRS));
+	if (!per_set)
+		json_array_append_new(warnings, json_sprintf(
+			"%d baseline and %d current run(s): fewer than %d a side, so the test treats repetitions of one run as independent and cannot see run-to-run noise; for a trustworthy verdict give %d or more --baseline and --current sets, or use --ab",
+			base->n, cur->n, MIN_ROUNDS, MIN_ROUNDS));
 	if (strcmp(base->sets[0].fingerprint, cur->sets[0].fingerprint))
 		json_array_append_new(warnings, json_sprintf(
 			"host fingerprints differ (baseline %s, current %s): absolute figures are not comparable; the normalized change still is",
@@ -335,52 +413,80 @@ static int judge(struct side *base, struct side *cur, const struct opts *o, stru
 		for (size_t m = 0; m < FB_ARRAY_SIZE(metrics); m++) {
 			const struct metric *mt = &metrics[m];
 			int ra, rb;
-			size_t na = pooled(base, f->key, mt, 0, a, 65536, &ra);
-			size_t nb = pooled(cur, f->key, mt, 0, b, 65536, &rb);
-			double ma = stats_median(a, na), mb = stats_median(b, nb), raw, norm, pw, pg, p2;
-			double lo = NAN, hi = NAN, worse, better;
+			size_t na = pooled(base, f->key, mt, 0, per_set, a, 65536, &ra);
+			size_t nb = pooled(cur, f->key, mt, 0, per_set, b, 65536, &rb);
+			double ma = stats_median(a, na), mb = stats_median(b, nb), raw, norm, pw, pg, pwn, pgn;
+			double lo = NAN, hi = NAN, worse, worsen;
 			const char *verdict;
 			int normalized = 0;
 
-			if (na < 3 || nb < 3 || !(ma > 0)) {
+			if (na < (per_set ? MIN_ROUNDS : 3) || nb < (per_set ? MIN_ROUNDS : 3) || !(ma > 0)) {
 				json_array_append_new(rows, json_pack("{s:s, s:s, s:s}", "configuration",
 								      f->label, "metric", mt->name,
 								      "verdict", "too few samples"));
 				continue;
 			}
 			raw = mb / ma - 1;
+			/* the raw test, on the samples as measured */
+			one_sided(mt, a, na, b, nb, &pw, &pg);
+			norm = raw;
+			pwn = pw;
+			pgn = pg;
 			if (!ref) {
-				na = pooled(base, f->key, mt, 1, a, 65536, &ra);
-				nb = pooled(cur, f->key, mt, 1, b, 65536, &rb);
+				na = pooled(base, f->key, mt, 1, per_set, a, 65536, &ra);
+				nb = pooled(cur, f->key, mt, 1, per_set, b, 65536, &rb);
 				normalized = ra && rb;
-				if (!normalized) {
-					na = pooled(base, f->key, mt, 0, a, 65536, &ra);
-					nb = pooled(cur, f->key, mt, 0, b, 65536, &rb);
+				if (normalized) {
+					norm = stats_median(b, nb) / stats_median(a, na) - 1;
+					one_sided(mt, a, na, b, nb, &pwn, &pgn);
+				} else {
+					na = pooled(base, f->key, mt, 0, per_set, a, 65536, &ra);
+					nb = pooled(cur, f->key, mt, 0, per_set, b, 65536, &rb);
 				}
 			}
-			norm = stats_median(b, nb) / stats_median(a, na) - 1;
-			/* p of "current worse", and of "current better" */
-			if (mt->higher_is_better) {
-				stats_mann_whitney(b, nb, a, na, &pw, &p2);
-				stats_mann_whitney(a, na, b, nb, &pg, &p2);
-				worse = -norm;
-			} else {
-				stats_mann_whitney(a, na, b, nb, &pw, &p2);
-				stats_mann_whitney(b, nb, a, na, &pg, &p2);
-				worse = norm;
+			if (paired) {
+				double d[MAX_SETS], dn[MAX_SETS], pp, pn;
+				size_t np = paired_logs(base, cur, f->key, mt, 0, d);
+				size_t npn = ref ? np : paired_logs(base, cur, f->key, mt, 1, dn);
+
+				if (np >= MIN_PAIRS) {
+					/* round by round: drift that both sides of a pair share cancels */
+					raw = exp(stats_median(d, np)) - 1;
+					stats_signed_rank(d, np, &pp, &pn);
+					pw = mt->higher_is_better ? pn : pp;
+					pg = mt->higher_is_better ? pp : pn;
+					norm = raw;
+					pwn = pw;
+					pgn = pg;
+					if (!ref && npn == np) {
+						norm = exp(stats_median(dn, npn)) - 1;
+						stats_signed_rank(dn, npn, &pp, &pn);
+						pwn = mt->higher_is_better ? pn : pp;
+						pgn = mt->higher_is_better ? pp : pn;
+					}
+				}
 			}
-			better = -worse;
+			worse = mt->higher_is_better ? -raw : raw;
+			worsen = mt->higher_is_better ? -norm : norm;
 			stats_bootstrap_ratio_ci(a, na, b, nb, 0.95, 2000, 42, &lo, &hi);
 			compared++;
-			if (pw < o->alpha && worse > mt->threshold) {
+			/* A change counts only when it holds both as measured and
+			 * against the same run's reference: drift of the whole
+			 * machine moves the raw figure alone, noise in the reference
+			 * the normalized one alone. */
+			if (pw < o->alpha && worse > mt->threshold && pwn < o->alpha &&
+			    worsen > mt->threshold) {
 				verdict = "REGRESSION";
 				regressions++;
-			} else if (pg < o->alpha && better > mt->threshold) {
+			} else if (pg < o->alpha && -worse > mt->threshold && pgn < o->alpha &&
+				   -worsen > mt->threshold) {
 				verdict = "improvement";
 				improvements++;
 			} else {
 				verdict = "ok";
 			}
+			pw = fmax(pw, pwn);
+			pg = fmax(pg, pgn);
 			printf("%-52s %-17s %10s %10s %+7.1f%% %+7.1f%% %8.4f  %s\n", f->label, mt->name,
 			       fmt_num(ma, x, sizeof(x)), fmt_num(mb, y, sizeof(y)), raw * 100,
 			       norm * 100, fmin(pw, pg), verdict);
@@ -393,9 +499,9 @@ static int judge(struct side *base, struct side *cur, const struct opts *o, stru
 				"ratio_ci95_lo", lo, "ratio_ci95_hi", hi, "verdict", verdict));
 		}
 	}
-	printf("\n%d regression%s, %d improvement%s, %d comparisons (alpha %.3g; thresholds",
+	printf("\n%d regression%s, %d improvement%s, %d comparisons (samples: %s; alpha %.3g; thresholds",
 	       regressions, regressions == 1 ? "" : "s", improvements, improvements == 1 ? "" : "s",
-	       compared, o->alpha);
+	       compared, paired ? "paired runs" : per_set ? "runs" : "repetitions", o->alpha);
 	for (size_t m = 0; m < FB_ARRAY_SIZE(metrics); m++)
 		printf(" %s %.1f%%", metrics[m].name, metrics[m].threshold * 100);
 	printf(")\n");
@@ -407,8 +513,10 @@ static int judge(struct side *base, struct side *cur, const struct opts *o, stru
 			fprintf(stderr, "faultbench gate: warning: %s\n", json_string_value(w));
 	}
 
-	doc = json_pack("{s:s, s:f, s:i, s:i, s:i, s:o, s:o}", "method",
-			"one-sided Mann-Whitney U on per-repetition samples normalized by the same set's `none` reference; regression = p < alpha and change beyond threshold",
+	doc = json_pack("{s:s, s:s, s:f, s:i, s:i, s:i, s:o, s:o}", "method",
+			"one-sided Mann-Whitney U on samples normalized by the same set's `none` reference; regression = p < alpha and change beyond threshold",
+			"unit", paired ? "pair of runs (Wilcoxon signed-rank on log ratios)" :
+				per_set ? "run (median of its repetitions)" : "repetition",
 			"alpha", o->alpha, "regressions", regressions, "improvements", improvements,
 			"comparisons", compared, "warnings", warnings, "rows", rows);
 	if (o->json_out && result_write_atomic(doc, o->json_out, err)) {
@@ -461,8 +569,11 @@ static void gate_usage(FILE *f)
 		"  --json FILE          the verdict as JSON\n"
 		"  --markdown FILE      a Markdown summary for CI comments\n"
 		"  --ab                 run CMD-A and CMD-B's suites alternately, A B A B, then judge\n"
+		"                       the rounds pairwise (implies --paired)\n"
+		"  --paired             baseline set i and current set i were run together: compare\n"
+		"                       pairwise (Wilcoxon signed-rank), so drift across rounds cancels\n"
 		"  --cmd-a/--cmd-b CMD  a faultbench command line (e.g. ./old/faultbench)\n"
-		"  --rounds N           A/B rounds [3]; --suite NAME [ci]; --out DIR [results/ab-<time>]\n"
+		"  --rounds N           A/B rounds [6]; --suite NAME [ci]; --out DIR [results/ab-<time>]\n"
 		"\n"
 		"Exit: 0 no regression, 1 regression, 2 bad input.\n");
 }
@@ -532,12 +643,13 @@ int gate_main(int argc, char **argv)
 		{ "baseline", required_argument, NULL, 'b' }, { "current", required_argument, NULL, 'c' },
 		{ "threshold", required_argument, NULL, 't' }, { "alpha", required_argument, NULL, 'a' },
 		{ "json", required_argument, NULL, 'j' }, { "markdown", required_argument, NULL, 'm' },
-		{ "ab", no_argument, NULL, 'A' }, { "cmd-a", required_argument, NULL, '1' },
+		{ "ab", no_argument, NULL, 'A' }, { "paired", no_argument, NULL, 'P' },
+		{ "cmd-a", required_argument, NULL, '1' },
 		{ "cmd-b", required_argument, NULL, '2' }, { "rounds", required_argument, NULL, 'r' },
 		{ "suite", required_argument, NULL, 's' }, { "out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
-	struct opts o = { .alpha = 0.05, .suite = "ci", .rounds = 3 };
+	struct opts o = { .alpha = 0.05, .suite = "ci", .rounds = 6 };
 	static struct side base, cur;
 	static char dirs[MAX_SETS][2][512];
 	struct fb_err err = { "" };
@@ -571,7 +683,8 @@ int gate_main(int argc, char **argv)
 			break;
 		case 'j': o.json_out = optarg; break;
 		case 'm': o.md_out = optarg; break;
-		case 'A': o.ab = 1; break;
+		case 'A': o.ab = 1; o.paired = 1; break;
+		case 'P': o.paired = 1; break;
 		case '1': o.cmd_a = optarg; break;
 		case '2': o.cmd_b = optarg; break;
 		case 's': o.suite = optarg; break;

@@ -156,6 +156,86 @@ out:
 	return rc;
 }
 
+static int cmp_abs(const void *x, const void *y)
+{
+	double a = fabs(*(const double *)x), b = fabs(*(const double *)y);
+
+	return (a > b) - (a < b);
+}
+
+int stats_signed_rank(const double *d, size_t n, double *p_pos, double *p_neg)
+{
+	double *v = malloc((n ? n : 1) * sizeof(double)), *dp = NULL;
+	long *r2 = malloc((n ? n : 1) * sizeof(long)), wpos = 0, total = 0;
+	size_t m = 0;
+	int rc = 0;
+
+	*p_pos = *p_neg = 1;
+	if (!v || !r2) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (d[i] != 0 && isfinite(d[i]))
+			v[m++] = d[i];
+	if (!m) {
+		rc = -EINVAL;
+		goto out;
+	}
+	qsort(v, m, sizeof(double), cmp_abs);
+	/* midranks of |d|, doubled so ties stay integers */
+	for (size_t i = 0; i < m;) {
+		size_t j = i;
+
+		while (j + 1 < m && fabs(v[j + 1]) == fabs(v[i]))
+			j++;
+		for (size_t k = i; k <= j; k++)
+			r2[k] = (long)(i + j + 2);
+		i = j + 1;
+	}
+	for (size_t i = 0; i < m; i++) {
+		total += r2[i];
+		if (v[i] > 0)
+			wpos += r2[i];
+	}
+	if (m <= 60) {
+		/* each rank is + or - with probability 1/2 under the null */
+		double le = 0, ge = 0, all = 0;
+
+		dp = calloc((size_t)total + 1, sizeof(double));
+		if (!dp) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		dp[0] = 1;
+		for (size_t i = 0; i < m; i++)
+			for (long s = total; s >= r2[i]; s--)
+				dp[s] += dp[s - r2[i]];
+		for (long s = 0; s <= total; s++) {
+			all += dp[s];
+			if (s >= wpos)
+				ge += dp[s];
+			if (s <= wpos)
+				le += dp[s];
+		}
+		*p_pos = ge / all;
+		*p_neg = le / all;
+	} else {
+		double mu = (double)total / 2, var = 0, z;
+
+		for (size_t i = 0; i < m; i++)
+			var += (double)r2[i] * (double)r2[i] / 4;
+		z = ((double)wpos - mu) / sqrt(var);
+		*p_pos = 0.5 * erfc(z / M_SQRT2);
+		*p_neg = 0.5 * erfc(-z / M_SQRT2);
+	}
+out:
+	free(v);
+	free(r2);
+	free(dp);
+	return rc;
+}
+
 static uint64_t next(uint64_t *s)
 {
 	*s += 0x9e3779b97f4a7c15ULL;

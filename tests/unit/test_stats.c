@@ -68,6 +68,29 @@ static void test_mwu_normal(void **state)
 	assert_int_equal(stats_mann_whitney(a, 0, b, 30, &pl, &p2), -EINVAL);
 }
 
+/* 6 pairs all positive: one-sided exact P = 1/2^6 */
+static void test_signed_rank(void **state)
+{
+	double all_pos[] = { 0.1, 0.2, 0.15, 0.12, 0.3, 0.05 }, mixed[] = { 0.1, -0.2, 0.15, -0.12, 0.3, -0.05 };
+	double zeros[] = { 0, 0 }, pp, pn;
+
+	(void)state;
+	assert_int_equal(stats_signed_rank(all_pos, 6, &pp, &pn), 0);
+	assert_true(fabs(pp - 1.0 / 64) < 1e-12);
+	assert_true(fabs(pn - 1.0) < 1e-12);
+	assert_int_equal(stats_signed_rank(mixed, 6, &pp, &pn), 0);
+	assert_true(pp > 0.2 && pn > 0.2);
+	/* ties among |d| and a zero dropped: 5 positive of 5 → 1/32 */
+	{
+		double t[] = { 0.1, 0.1, 0, 0.2, 0.2, 0.3 };
+
+		assert_int_equal(stats_signed_rank(t, 6, &pp, &pn), 0);
+		assert_true(fabs(pp - 1.0 / 32) < 1e-12);
+	}
+	assert_int_equal(stats_signed_rank(zeros, 2, &pp, &pn), -EINVAL);
+	assert_true(pp == 1 && pn == 1);
+}
+
 static void test_bootstrap(void **state)
 {
 	double a[] = { 100, 101, 99, 100, 102 }, b[] = { 90, 91, 89, 90, 92 }, lo, hi, lo2, hi2;
@@ -90,6 +113,7 @@ int main(void)
 		cmocka_unit_test(test_mwu_exact_separation),
 		cmocka_unit_test(test_mwu_identical_and_ties),
 		cmocka_unit_test(test_mwu_normal),
+		cmocka_unit_test(test_signed_rank),
 		cmocka_unit_test(test_bootstrap),
 	};
 
