@@ -11,13 +11,13 @@
 # Each trial is what the README recommends for CI: `faultbench gate --ab`,
 # ROUNDS rounds of A and B alternately (A B A B ...), judged with the run as
 # the sample.
-#   N_AA (20), TRIALS (10), LEVELS ("5 10 20"), ROUNDS (6, the gate's default),
+#   N_AA (20), TRIALS (10), LEVELS ("5 10 20"), ROUNDS (10, the gate's default),
 #   SUITE (bench/suites/gate-proof.suite)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 FB=${FB_BIN:-./faultbench}
 N_AA=${N_AA:-20} TRIALS=${TRIALS:-10} LEVELS=${LEVELS:-"5 10 20"}
-SUITE=${SUITE:-bench/suites/gate-proof.suite} ROUNDS=${ROUNDS:-6}
+SUITE=${SUITE:-bench/suites/gate-proof.suite} ROUNDS=${ROUNDS:-10}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
