@@ -68,7 +68,7 @@ static void wc_usage(FILE *f)
 		"  --thp M         off, on or both                [both]\n"
 		"  --reps R        repetitions per way, 1..100     [1]\n"
 		"  --ways LIST     comma-separated: default,preread,populate,unpopulated [all]\n"
-		"  --out FILE      result JSON (results/wpcost.schema.json) [results/wpcost-SIZE.json]\n"
+		"  --out FILE      result JSON (results/schema-wpcost.json) [results/wpcost-SIZE.json]\n"
 		"  --quiet         no table on stdout\n"
 		"\n"
 		"Exit: 0 ok, 1 failed, 2 bad input, 77 skipped (no userfaultfd).\n");

@@ -123,7 +123,7 @@ static char *index_schema_path(void)
 	char *p = malloc(strlen(rs) + 32);
 
 	if (p)
-		sprintf(p, "%.*s%ssuite-index.schema.json", slash ? (int)(slash - rs) : 0, rs,
+		sprintf(p, "%.*s%sschema-suite-index.json", slash ? (int)(slash - rs) : 0, rs,
 			slash ? "/" : "");
 	return p;
 }

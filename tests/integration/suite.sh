@@ -2,7 +2,7 @@
 # plots, interruption. The report's numbers are checked against the
 # checked-in fixture (tests/fixtures/results-small), recomputed with jq.
 FIXTURE=${FB_ROOT:-$PWD}/tests/fixtures/results-small
-INDEX_SCHEMA=${FB_ROOT:-$PWD}/results/suite-index.schema.json
+INDEX_SCHEMA=${FB_ROOT:-$PWD}/results/schema-suite-index.json
 
 # median of a JSON array of numbers, as the result summary computes it
 JQ_MEDIAN='def median: sort | if length % 2 == 1 then .[length / 2 | floor]

@@ -63,14 +63,14 @@ t_matrix_counts_no_messages() {
 # ---- faultbench wpcost ----------------------------------------------------
 
 t_wpcost_output() {
-	local out=$T/wc.json schema=${FB_ROOT:-$PWD}/results/wpcost.schema.json
+	local out=$T/wc.json schema=${FB_ROOT:-$PWD}/results/schema-wpcost.json
 	fbrun wpcost --size 64M --reps 2 --out "$out"
 	if [ "$RC" -eq 77 ]; then
-		"$FB" validate "$schema" "$out" || fail "skip output does not match wpcost.schema.json"
+		"$FB" validate "$schema" "$out" || fail "skip output does not match schema-wpcost.json"
 		skip "$(jq -r .status.reason "$out")"
 	fi
 	expect_rc 0 "faultbench wpcost"
-	"$FB" validate "$schema" "$out" || fail "$out does not match results/wpcost.schema.json"
+	"$FB" validate "$schema" "$out" || fail "$out does not match results/schema-wpcost.json"
 	[ "$(jget "$out" '.results | length')" = 8 ] || fail "expected 2 THP settings x 4 ways"
 	for w in default preread populate unpopulated; do
 		jq -e --arg w "$w" '[.results[] | select(.way == $w)] | length == 2' "$out" >/dev/null ||
