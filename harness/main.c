@@ -47,6 +47,18 @@ static void on_signal(int sig)
 	_exit(sig == SIGINT ? FB_EXIT_INTR : 128 + sig);
 }
 
+/* A crash still gives the huge pages back, then dies as it would have. */
+static void on_fatal(int sig)
+{
+	char *tmp = result_tmp_path;
+
+	hugetlb_restore_all();
+	if (tmp)
+		unlink(tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static int validate_main(int argc, char **argv)
 {
 	char err[1024];
@@ -74,6 +86,14 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* SA_RESETHAND: a second fault inside the handler kills at once */
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(argc < 2 ? stderr : stdout);

@@ -47,9 +47,17 @@ t_no_reserve_skips_with_reason() {
 	jget "$out" .status.reason | grep -q 'no-reserve-hugepages' || fail "reason must name the flag"
 }
 
-t_sigterm_mid_run_restores() {
+t_sigterm_mid_run_restores() { killed_mid_run_restores TERM; }
+# a crash (here a SIGSEGV from outside) gives the pages back, then dies of it
+t_sigsegv_mid_run_restores() {
+	killed_mid_run_restores SEGV
+	[ "$RC" -eq 139 ] || fail "a SIGSEGV must still kill the process (exit $RC, expected 139)"
+}
+
+killed_mid_run_restores() { # signal
 	need_root_hugetlb
 	local before pid i
+	ulimit -c 0 # a crash on purpose leaves no core file behind
 	before=$(hp_nr)
 	# slow on purpose: 1 ms per fault, 64 faults per rep, many reps
 	"$FB" run --mode uffd-stock --backing hugetlb --size 128M --service-delay-us 1000 \
@@ -61,11 +69,11 @@ t_sigterm_mid_run_restores() {
 	done
 	[ "$(hp_nr)" != "$before" ] || { kill $pid; skip "could not observe a reservation"; }
 	sleep 0.3
-	kill -TERM $pid
+	kill -"$1" $pid
 	wait $pid
 	RC=$?
 	[ "$RC" -ne 0 ] || fail "a killed run must not exit 0"
-	[ "$(hp_nr)" = "$before" ] || fail "after SIGTERM nr_hugepages is $(hp_nr), was $before"
+	[ "$(hp_nr)" = "$before" ] || fail "after SIG$1 nr_hugepages is $(hp_nr), was $before"
 	[ ! -e "$T/r.json" ] || fail "a killed run left a result file"
 	ls "$T" | grep -q tmp && fail "a killed run left a temp file"
 	return 0
