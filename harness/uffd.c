@@ -107,79 +107,82 @@ static void count_error(struct mode_counters *c, int e)
 		c->first_error = e;
 }
 
-static void wake_range(struct uffd_handler *h, uint64_t dst, uint64_t len)
+static void wake_range(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len)
 {
 	struct uffdio_range r = { .start = dst, .len = len };
 
-	h->c.wake_ioctls++;
-	if (ioctl(h->uffd, UFFDIO_WAKE, &r))
-		count_error(&h->c, errno);
+	c->wake_ioctls++;
+	if (ioctl(uffd, UFFDIO_WAKE, &r))
+		count_error(c, errno);
 }
 
-static int do_copy(struct uffd_handler *h, uint64_t dst, uint64_t src, uint64_t len)
+int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len,
+	      bool dontwake)
 {
 	struct uffdio_copy cp;
 
 	while (len) {
-		cp = (struct uffdio_copy){ .dst = dst, .src = src, .len = len };
-		h->c.copy_ioctls++;
-		if (!ioctl(h->uffd, UFFDIO_COPY, &cp)) {
-			h->c.pages_copied++;
+		cp = (struct uffdio_copy){ .dst = dst, .src = src, .len = len,
+					   .mode = dontwake ? UFFDIO_COPY_MODE_DONTWAKE : 0 };
+		c->copy_ioctls++;
+		if (!ioctl(uffd, UFFDIO_COPY, &cp)) {
+			c->pages_copied++;
 			return 0;
 		}
 		if (errno == EEXIST) {
-			/* someone else filled it: make sure our faulter is awake */
-			h->c.eexist++;
-			wake_range(h, dst, len);
+			/* someone else filled it: make sure a sleeping faulter is awake */
+			c->eexist++;
+			if (!dontwake)
+				wake_range(uffd, c, dst, len);
 			return 0;
 		}
 		if (errno != EAGAIN) {
-			count_error(&h->c, errno);
+			count_error(c, errno);
 			return -errno;
 		}
 		/* the layout changed under us, or a partial copy: go on from
 		 * where the kernel stopped */
-		h->c.eagain++;
+		c->eagain++;
 		if (cp.copy > 0) {
 			dst += (uint64_t)cp.copy;
 			src += (uint64_t)cp.copy;
 			len -= (uint64_t)cp.copy;
 		}
 	}
-	h->c.pages_copied++;
+	c->pages_copied++;
 	return 0;
 }
 
-static int do_zeropage(struct uffd_handler *h, uint64_t dst, uint64_t len)
+int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len, bool dontwake)
 {
 	struct uffdio_zeropage zp;
 
-	for (;;) {
-		zp = (struct uffdio_zeropage){ .range = { .start = dst, .len = len } };
-		h->c.zeropage_ioctls++;
-		if (!ioctl(h->uffd, UFFDIO_ZEROPAGE, &zp)) {
-			h->c.pages_zeroed++;
+	while (len) {
+		zp = (struct uffdio_zeropage){ .range = { .start = dst, .len = len },
+					       .mode = dontwake ? UFFDIO_ZEROPAGE_MODE_DONTWAKE : 0 };
+		c->zeropage_ioctls++;
+		if (!ioctl(uffd, UFFDIO_ZEROPAGE, &zp)) {
+			c->pages_zeroed++;
 			return 0;
 		}
 		if (errno == EEXIST) {
-			h->c.eexist++;
-			wake_range(h, dst, len);
+			c->eexist++;
+			if (!dontwake)
+				wake_range(uffd, c, dst, len);
 			return 0;
 		}
 		if (errno != EAGAIN) {
-			count_error(&h->c, errno);
+			count_error(c, errno);
 			return -errno;
 		}
-		h->c.eagain++;
+		c->eagain++;
 		if (zp.zeropage > 0) {
 			dst += (uint64_t)zp.zeropage;
 			len -= (uint64_t)zp.zeropage;
-			if (!len) {
-				h->c.pages_zeroed++;
-				return 0;
-			}
 		}
 	}
+	c->pages_zeroed++;
+	return 0;
 }
 
 int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint64_t page)
@@ -196,11 +199,11 @@ int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint6
 			src_page = (page + 1) % img->npages;
 	}
 	if (image_is_zero(img, src_page) && (s->range_ioctls & (1ULL << _UFFDIO_ZEROPAGE)))
-		rc = do_zeropage(h, dst, ps);
+		rc = uffd_zeropage(h->uffd, &h->c, dst, ps, false);
 	else
-		rc = do_copy(h, dst, (uintptr_t)img->data + src_page * ps, ps);
+		rc = uffd_copy(h->uffd, &h->c, dst, (uintptr_t)img->data + src_page * ps, ps, false);
 	if (!rc && cfg->inject == INJECT_DUPLICATE_COPY && page == cfg->inject_page)
-		rc = do_copy(h, dst, (uintptr_t)img->data + src_page * ps, ps);
+		rc = uffd_copy(h->uffd, &h->c, dst, (uintptr_t)img->data + src_page * ps, ps, false);
 	return rc;
 }
 
@@ -441,7 +444,7 @@ int uffd_continue(struct uffd_handler *h, uint64_t dst, uint64_t len)
 			/* already mapped (a racing fault on the same page was
 			 * continued first): our faulter may still be asleep */
 			h->c.eexist++;
-			wake_range(h, dst, len);
+			wake_range(h->uffd, &h->c, dst, len);
 			return 1;
 		}
 		if (errno != EAGAIN) {

@@ -66,6 +66,14 @@ int uffd_server_start(struct uffd_server *s, struct fb_err *err);
 /* Stop and join the handlers; sum their counters and service times into run. */
 void uffd_server_stop(struct uffd_server *s);
 
+/* UFFDIO_COPY / UFFDIO_ZEROPAGE of [dst, dst+len), counted into c. EEXIST
+ * (another resolver won) is success; without dontwake the range is then
+ * woken, for a faulter asleep on it. EAGAIN and partial copies are retried.
+ * Async-signal-safe (ioctl only). 0 or -errno. */
+int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len,
+	      bool dontwake);
+int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len, bool dontwake);
+
 /* Resolve one fault by copying from the image (UFFDIO_COPY), or zero-filling
  * (UFFDIO_ZEROPAGE) when the image page is zero and the range supports it.
  * Handles EEXIST (wake, count) and EAGAIN / partial copies (retry, count). */

@@ -47,12 +47,7 @@
  * runs there too), read after the vCPUs are joined. */
 struct mf_vcpu {
 	uint64_t exits;            /* SIGBUS or bitmap misses */
-	uint64_t copy_ioctls;
-	uint64_t zeropage_ioctls;
-	uint64_t pages_copied;
-	uint64_t pages_zeroed;
-	uint64_t eexist;           /* another thread filled the page first */
-	uint64_t eagain;
+	struct mode_counters mc;   /* its COPY/ZEROPAGE counts; eexist: another thread won */
 	/* atomic: teardown of a stalled run reads them while the vCPU lives */
 	_Atomic uint64_t errors;
 	_Atomic int first_error;
@@ -144,69 +139,24 @@ static void count_err(struct mf_vcpu *c, int e)
 		atomic_store(&c->first_error, e);
 }
 
-/* UFFDIO_COPY without a wake: the faulter is this thread, not a sleeper.
- * Async-signal-safe. 0 (copied, or EEXIST: someone else did) or -errno. */
+/* The faulter is this thread, not a sleeper: resolve without a wake.
+ * Async-signal-safe. 0 (resolved, or EEXIST: someone else did) or -errno. */
 static int mf_copy(int uffd, struct mf_vcpu *c, uint64_t dst, uint64_t src, uint64_t len)
 {
-	for (;;) {
-		struct uffdio_copy cp = { .dst = dst, .src = src, .len = len,
-					  .mode = UFFDIO_COPY_MODE_DONTWAKE };
+	int rc = uffd_copy(uffd, &c->mc, dst, src, len, true);
 
-		c->copy_ioctls++;
-		if (!ioctl(uffd, UFFDIO_COPY, &cp)) {
-			c->pages_copied++;
-			return 0;
-		}
-		if (errno == EEXIST) {
-			c->eexist++;
-			return 0;
-		}
-		if (errno != EAGAIN) {
-			count_err(c, errno);
-			return -errno;
-		}
-		c->eagain++;
-		if (cp.copy > 0) {
-			dst += (uint64_t)cp.copy;
-			src += (uint64_t)cp.copy;
-			len -= (uint64_t)cp.copy;
-			if (!len) {
-				c->pages_copied++;
-				return 0;
-			}
-		}
-	}
+	if (rc)
+		count_err(c, -rc);
+	return rc;
 }
 
 static int mf_zeropage(int uffd, struct mf_vcpu *c, uint64_t dst, uint64_t len)
 {
-	for (;;) {
-		struct uffdio_zeropage zp = { .range = { .start = dst, .len = len },
-					      .mode = UFFDIO_ZEROPAGE_MODE_DONTWAKE };
+	int rc = uffd_zeropage(uffd, &c->mc, dst, len, true);
 
-		c->zeropage_ioctls++;
-		if (!ioctl(uffd, UFFDIO_ZEROPAGE, &zp)) {
-			c->pages_zeroed++;
-			return 0;
-		}
-		if (errno == EEXIST) {
-			c->eexist++;
-			return 0;
-		}
-		if (errno != EAGAIN) {
-			count_err(c, errno);
-			return -errno;
-		}
-		c->eagain++;
-		if (zp.zeropage > 0) {
-			dst += (uint64_t)zp.zeropage;
-			len -= (uint64_t)zp.zeropage;
-			if (!len) {
-				c->pages_zeroed++;
-				return 0;
-			}
-		}
-	}
+	if (rc)
+		count_err(c, -rc);
+	return rc;
 }
 
 /* A vCPU resolves region page `page` itself. Async-signal-safe: ioctl and
@@ -507,14 +457,14 @@ static void mf_collect(struct mode_run *r, const uint64_t *touched, bool joined)
 		if (!joined)
 			continue;
 		t->exits += v->exits;
-		t->vcpu_resolved += v->pages_copied + v->pages_zeroed;
-		t->vcpu_eexist += v->eexist;
-		c->copy_ioctls += v->copy_ioctls;
-		c->zeropage_ioctls += v->zeropage_ioctls;
-		c->pages_copied += v->pages_copied;
-		c->pages_zeroed += v->pages_zeroed;
-		c->eexist += v->eexist;
-		c->eagain += v->eagain;
+		t->vcpu_resolved += v->mc.pages_copied + v->mc.pages_zeroed;
+		t->vcpu_eexist += v->mc.eexist;
+		c->copy_ioctls += v->mc.copy_ioctls;
+		c->zeropage_ioctls += v->mc.zeropage_ioctls;
+		c->pages_copied += v->mc.pages_copied;
+		c->pages_zeroed += v->mc.pages_zeroed;
+		c->eexist += v->mc.eexist;
+		c->eagain += v->mc.eagain;
 	}
 	t->emu_reads = st->emu_reads;
 	t->emu_bad_reads = st->emu_bad_reads;
@@ -650,9 +600,9 @@ static json_t *mf_report(struct mode_run *r)
 	t = &st->t;
 	for (unsigned i = 0; i < st->nvcpus; i++) {
 		json_array_append_new(per, json_integer((json_int_t)st->v[i].exits));
-		copies += st->v[i].pages_copied;
-		zeros += st->v[i].pages_zeroed;
-		eagain += st->v[i].eagain;
+		copies += st->v[i].mc.pages_copied;
+		zeros += st->v[i].mc.pages_zeroed;
+		eagain += st->v[i].mc.eagain;
 	}
 	return json_pack("{s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I}",
 			 "exit", st->sigbus ? "sigbus" : "bitmap",
