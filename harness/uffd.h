@@ -92,5 +92,6 @@ void uffd_stock_teardown_server(struct mode_run *r, struct uffd_server *s);
 int uffd_account_resolved(struct mode_run *r, uint64_t touched);
 int uffd_account_check(struct mode_run *r, uint64_t touched, uint64_t resolved, const char *verb);
 int uffd_check_sharing(const struct fb_config *cfg, struct fb_err *err);
+int uffd_server_mode_teardown(struct mode_run *r);
 
 #endif

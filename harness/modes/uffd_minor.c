@@ -148,18 +148,6 @@ static int minor_after_vcpus(struct mode_run *r, const uint64_t *touched, const 
 	return 0;
 }
 
-static int minor_teardown(struct mode_run *r)
-{
-	struct uffd_server *s = r->priv;
-
-	if (!s)
-		return 0;
-	uffd_stock_teardown_server(r, s);
-	free(s);
-	r->priv = NULL;
-	return 0;
-}
-
 /* Every MINOR message is one CONTINUE that mapped the page or one EEXIST;
  * every distinct page touched was mapped exactly once. */
 static int minor_account(struct mode_run *r, uint64_t touched)
@@ -195,7 +183,7 @@ const struct fault_mode mode_uffd_minor = {
 	.unsupported = minor_unsupported,
 	.setup = minor_setup,
 	.after_vcpus = minor_after_vcpus,
-	.teardown = minor_teardown,
+	.teardown = uffd_server_mode_teardown,
 	.account = minor_account,
 	.report = minor_report,
 };

@@ -101,7 +101,8 @@ static int stock_setup(struct mode_run *r)
 	return uffd_stock_setup_server(r, s, stock_msg, 0, UFFDIO_REGISTER_MODE_MISSING);
 }
 
-static int stock_teardown(struct mode_run *r)
+/* Teardown for a mode whose r->priv is a malloc'ed uffd_server. */
+int uffd_server_mode_teardown(struct mode_run *r)
 {
 	struct uffd_server *s = r->priv;
 
@@ -155,6 +156,6 @@ const struct fault_mode mode_uffd_stock = {
 	.check = uffd_check_sharing,
 	.unsupported = stock_unsupported,
 	.setup = stock_setup,
-	.teardown = stock_teardown,
+	.teardown = uffd_server_mode_teardown,
 	.account = uffd_account_resolved,
 };
