@@ -51,8 +51,7 @@ int topo_assign(enum pin_policy pin, unsigned n, int *cpus, bool *oversubscribed
 			rc = -ENOMEM;
 			goto out;
 		}
-		for (unsigned i = 0; i < k; i++)
-			sets[i] = hwloc_bitmap_alloc();
+		/* hwloc_distrib allocates each set itself (hwloc/helper.h) */
 		hwloc_distrib(t, &root, 1, sets, k, INT_MAX, 0);
 		for (unsigned i = 0; i < n; i++) {
 			hwloc_bitmap_singlify(sets[i % k]);
