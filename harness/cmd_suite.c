@@ -388,6 +388,8 @@ static void run_one(struct runner *r, size_t i)
 		return;
 	}
 	o->seconds = now_s() - t;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		hugetlb_recover();  /* it could not give its huge pages back */
 	last_line(log, tail, sizeof(tail));
 	if (timed_out && !stop_sig) {
 		o->state = CS_FAILED;

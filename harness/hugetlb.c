@@ -1,5 +1,6 @@
 #include "hugetlb.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -23,6 +25,73 @@ static struct {
 	volatile uint64_t added;
 	volatile sig_atomic_t armed;
 } saved[MAX_POOLS];
+
+/* The ledger: what this process has added, in a file named after it,
+ * rewritten whenever that changes and removed when it is given back. A
+ * process killed with SIGKILL cannot give its pages back; the next
+ * faultbench that starts as root finds its ledger (the pid is gone, or is
+ * someone else's now) and does it instead. The directory is on tmpfs, like
+ * the pools, so neither outlives a reboot. A kill between raising the pool
+ * and writing the ledger (a few syscalls) still leaks; the ledger is never
+ * ahead of the pool, so recovery can never take pages it did not add. */
+static char ledger[200];
+
+static const char *ledger_dir(void)
+{
+	const char *d = getenv("FAULTBENCH_STATE_DIR");
+
+	return d && *d ? d : "/run/faultbench";
+}
+
+/* Field 22 of /proc/PID/stat: when the process started, in ticks. With the
+ * pid it names one process for good. 0 when there is no such process. */
+static unsigned long long proc_start(long pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');  /* the command name may hold spaces */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			 "%*d %*d %*d %llu", &start) != 1)
+		return 0;
+	return start;
+}
+
+static void ledger_write(void)
+{
+	char tmp[sizeof(ledger) + 8], text[MAX_POOLS * 200 + 64];
+	int len, fd;
+
+	len = snprintf(text, sizeof(text), "%ld %llu\n", (long)getpid(), proc_start(getpid()));
+	for (int i = 0; i < MAX_POOLS; i++)
+		if (saved[i].armed && len < (int)sizeof(text))
+			len += snprintf(text + len, sizeof(text) - (size_t)len, "%s %" PRIu64 "\n",
+					saved[i].path, (uint64_t)saved[i].added);
+	if (!ledger[0]) {
+		mkdir(ledger_dir(), 0700);
+		snprintf(ledger, sizeof(ledger), "%s/hugetlb.%ld", ledger_dir(), (long)getpid());
+	}
+	snprintf(tmp, sizeof(tmp), "%s.new", ledger);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, (size_t)len) != len || fsync(fd) || rename(tmp, ledger)) {
+		fprintf(stderr, "faultbench: warning: cannot keep the huge page ledger %s (%s); "
+			"a SIGKILL now would leave pages reserved\n", ledger, strerror(errno));
+		unlink(tmp);
+	}
+	if (fd >= 0)
+		close(fd);
+}
 
 static void pool_path(char *buf, size_t n, uint64_t page_size, const char *file)
 {
@@ -96,6 +165,52 @@ void hugetlb_restore_all(void)
 			continue;
 		write_u64_raw(saved[i].path, now > saved[i].added ? now - saved[i].added : 0);
 	}
+	if (ledger[0])
+		unlink(ledger);
+}
+
+/* Give back what dead faultbench processes left in their ledgers. */
+int hugetlb_recover(void)
+{
+	DIR *d = opendir(ledger_dir());
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[512], pool[160];
+		unsigned long long start, added;
+		long pid;
+		FILE *f;
+
+		if (sscanf(e->d_name, "hugetlb.%ld", &pid) != 1 || strchr(e->d_name + 8, '.') ||
+		    pid == (long)getpid())
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", ledger_dir(), e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%ld %llu", &pid, &start) != 2 || (start && proc_start(pid) == start)) {
+			fclose(f);  /* unreadable, or its process is alive */
+			continue;
+		}
+		while (fscanf(f, "%159s %llu", pool, &added) == 2) {
+			uint64_t now;
+
+			if (strncmp(pool, "/sys/kernel/mm/hugepages/", 25) || strstr(pool, "..") ||
+			    read_u64_raw(pool, &now))
+				continue;
+			write_u64_raw(pool, now > added ? now - added : 0);
+			fprintf(stderr, "faultbench: gave back %llu huge pages (%s) that pid %ld left "
+				"reserved when it was killed\n", added, pool, pid);
+			found++;
+		}
+		fclose(f);
+		unlink(path);
+	}
+	closedir(d);
+	return found;
 }
 
 static void restore_at_exit(void)
@@ -114,6 +229,7 @@ static int note_added(const char *path, uint64_t added)
 	for (int i = 0; i < MAX_POOLS; i++) {
 		if (saved[i].armed && !strcmp(saved[i].path, path)) {
 			saved[i].added += added;
+			ledger_write();
 			return 0;
 		}
 	}
@@ -123,6 +239,7 @@ static int note_added(const char *path, uint64_t added)
 		snprintf(saved[i].path, sizeof(saved[i].path), "%s", path);
 		saved[i].added = added;
 		saved[i].armed = 1;
+		ledger_write();
 		return 0;
 	}
 	return -ENOSPC;

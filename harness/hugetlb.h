@@ -30,5 +30,9 @@ int hugetlb_reserve(struct hugetlb_reservation *r, const struct host_caps *h, ui
 		    uint64_t needed, bool allowed, char *why, size_t n);
 /* Give back what hugetlb_reserve added. Async-signal-safe. */
 void hugetlb_restore_all(void);
+/* Give back what killed faultbench processes left reserved, from their
+ * ledgers in $FAULTBENCH_STATE_DIR (default /run/faultbench). Returns how
+ * many pools it touched. */
+int hugetlb_recover(void);
 
 #endif
