@@ -119,6 +119,7 @@ int run_main(int argc, char **argv)
 	else
 		default_out(&cfg, path, sizeof(path));
 
+	run_stop_armed = 1;
 	run_config(&cfg, &res);
 	doc = result_to_json(&res);
 	rc = doc ? result_write_atomic(doc, path, &err) : -ENOMEM;
@@ -131,7 +132,7 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "faultbench run: FAILED: %s\n", res.reason);
 	code = res.state == RUN_OK ? FB_EXIT_OK :
 	       res.state == RUN_SKIPPED ? FB_EXIT_SKIP :
-	       res.state == RUN_INTERRUPTED ? FB_EXIT_INTR : FB_EXIT_FAIL;
+	       res.state == RUN_INTERRUPTED ? 128 + run_stop_sig : FB_EXIT_FAIL;
 	if (rc && code == FB_EXIT_OK)
 		code = FB_EXIT_FAIL;
 	run_result_free(&res);

@@ -37,6 +37,12 @@ static const struct enum_name inject_names[] = {
 	{ "corrupt-copy", INJECT_CORRUPT_COPY },
 	{ "duplicate-copy", INJECT_DUPLICATE_COPY },
 	{ "drop-copy", INJECT_DROP_COPY },
+	{ "kill-handler", INJECT_KILL_HANDLER },
+	{ "eagain-copy", INJECT_EAGAIN_COPY },
+	{ "enomem-once", INJECT_ENOMEM_ONCE },
+	{ "enomem-copy", INJECT_ENOMEM_COPY },
+	{ "enoent-copy", INJECT_ENOENT_COPY },
+	{ "esrch-copy", INJECT_ESRCH_COPY },
 };
 
 #define ENUM_LOOKUP(tab, s) enum_lookup(tab, FB_ARRAY_SIZE(tab), s)
@@ -160,7 +166,9 @@ void config_usage(FILE *f)
 		"  --quiet                no summary on stdout\n"
 		"\n"
 		"Testing only\n"
-		"  --inject K:PAGE        corrupt-copy, duplicate-copy, drop-copy\n"
+		"  --inject K:PAGE        test only: corrupt-copy, duplicate-copy, drop-copy;\n"
+		"                         uffd-stock also kill-handler, eagain-copy, enomem-once,\n"
+		"                         enomem-copy, enoent-copy, esrch-copy\n"
 		"\n"
 		"Exit: 0 ok, 1 run failed, 2 bad input, 77 skipped (reason in the JSON)\n",
 		FB_MAX_VCPUS, FB_MAX_BATCH);
@@ -584,6 +592,18 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 		return -EINVAL;
 	}
 	c->handlers = (unsigned)(nuffds * c->readers);
+	/* a mode that installs no pages of the image has no resolver to break */
+	if (c->inject != INJECT_NONE && !(c->mode->flags & MODE_FILLS_IMAGE)) {
+		fb_errf(err, "--inject: mode %s resolves no faults, so there is nothing to inject into; "
+			"accepted with uffd-stock, zero-unreg, memfault-exit, uffd-minor",
+			c->mode->name);
+		return -EINVAL;
+	}
+	if (c->inject >= INJECT_KILL_HANDLER && strcmp(c->mode->name, "uffd-stock")) {
+		fb_errf(err, "--inject %s: only with --mode uffd-stock",
+			enum_name_of(inject_names, FB_ARRAY_SIZE(inject_names), (int)c->inject));
+		return -EINVAL;
+	}
 	if (c->inject != INJECT_NONE && c->inject_page >= total_pages) {
 		fb_errf(err, "--inject: page %llu is outside the region's %llu pages",
 			(unsigned long long)c->inject_page, (unsigned long long)total_pages);

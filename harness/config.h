@@ -28,6 +28,13 @@ enum inject_kind {
 	INJECT_CORRUPT_COPY,    /* the handler copies the next page's image for PAGE */
 	INJECT_DUPLICATE_COPY,  /* the handler resolves PAGE twice */
 	INJECT_DROP_COPY,       /* the handler drops PAGE's fault: the vCPU waits forever */
+	/* uffd-stock only: what its handlers do when the kernel says no */
+	INJECT_KILL_HANDLER,    /* the handler that reads PAGE's fault exits */
+	INJECT_EAGAIN_COPY,     /* PAGE's COPY fails with EAGAIN once: retried */
+	INJECT_ENOMEM_ONCE,     /* ... with ENOMEM once: retried */
+	INJECT_ENOMEM_COPY,     /* ... with ENOMEM every time: retried, then the run fails */
+	INJECT_ENOENT_COPY,     /* ... with ENOENT (the layout changed): the run fails */
+	INJECT_ESRCH_COPY,      /* ... with ESRCH (the mm is gone): the run fails */
 };
 
 #define FB_MAX_VCPUS 4096

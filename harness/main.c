@@ -33,12 +33,21 @@ static void usage(FILE *f)
 		"Exit: 0 ok, 1 failed, 2 bad input, 77 skipped.\n");
 }
 
-/* Restore what we changed, remove a half-written result, and go. */
+/* During a run, the first signal asks the engine to stop and write what
+ * it has (run.h). Otherwise, or the second time: restore what we changed,
+ * remove a half-written result, and go. */
 static void on_signal(int sig)
 {
 	static const char msg[] = "faultbench: interrupted; huge pages given back\n";
+	static const char soft[] = "faultbench: stopping; finished repetitions are kept "
+				   "(signal again to quit at once)\n";
 	char *tmp = result_tmp_path;
 
+	if (run_stop_armed && !run_stop_sig) {
+		run_stop_sig = sig;
+		(void)!write(STDERR_FILENO, soft, sizeof(soft) - 1);
+		return;
+	}
 	hugetlb_restore_all();
 	if (tmp)
 		unlink(tmp);
@@ -83,6 +92,7 @@ int main(int argc, char **argv)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -99,6 +109,10 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? FB_EXIT_USAGE : FB_EXIT_OK;
 	}
+	/* what a run killed with SIGKILL could not give back (hugetlb.h) */
+	if (geteuid() == 0 && (!strcmp(argv[1], "run") || !strcmp(argv[1], "suite") ||
+			       !strcmp(argv[1], "probe")))
+		hugetlb_recover();
 	if (!strcmp(argv[1], "probe"))
 		return probe_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))

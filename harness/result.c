@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ json_t *hist_to_json(const struct hist *h, int with_buckets)
 
 static json_t *counters_json(const struct mode_counters *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "uffd_msgs", (json_int_t)c->uffd_msgs,
 			 "uffd_events", (json_int_t)c->uffd_events,
 			 "reads", (json_int_t)c->reads,
@@ -63,6 +64,7 @@ static json_t *counters_json(const struct mode_counters *c)
 			 "pages_zeroed", (json_int_t)c->pages_zeroed,
 			 "eexist", (json_int_t)c->eexist,
 			 "eagain", (json_int_t)c->eagain,
+			 "enomem", (json_int_t)c->enomem,
 			 "ioctl_errors", (json_int_t)c->ioctl_errors);
 }
 
@@ -267,11 +269,30 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
+/* An unnamed file in path's directory (O_TMPFILE), so a process killed
+ * while writing leaves nothing behind; -1 where the filesystem has none. */
+static int open_unnamed(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 0;
+
+	if (len >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, len);
+	dir[len] = 0;
+	return open(!slash ? "." : len ? dir : "/", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+}
+
+/* The document goes to an unnamed file (or PATH.tmp.PID where the
+ * filesystem cannot), is synced, and only then takes path's name, by a
+ * rename, so path is always either the old file or the whole new one. */
 int result_write_atomic(json_t *doc, const char *path, struct fb_err *err)
 {
 	size_t n = strlen(path) + 32;
-	char *tmp = malloc(n);
+	char *tmp = malloc(n), proc[64];
 	int fd, rc = 0;
+	bool unnamed;
 	FILE *f;
 
 	if (!tmp)
@@ -283,8 +304,12 @@ int result_write_atomic(json_t *doc, const char *path, struct fb_err *err)
 		free(tmp);
 		return rc;
 	}
-	result_tmp_path = tmp;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open_unnamed(path);
+	unnamed = fd >= 0;
+	if (!unnamed) {
+		result_tmp_path = tmp;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	}
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		rc = -errno;
 		fb_errf(err, "--out %s: cannot write: %s", path, strerror(errno));
@@ -299,6 +324,17 @@ int result_write_atomic(json_t *doc, const char *path, struct fb_err *err)
 		fclose(f);
 		goto out;
 	}
+	if (unnamed) {
+		/* a name for the rename; the window it exists in is two syscalls */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fileno(f));
+		result_tmp_path = tmp;
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW)) {
+			rc = -errno;
+			fb_errf(err, "--out %s: cannot name the file: %s", path, strerror(errno));
+			fclose(f);
+			goto out;
+		}
+	}
 	if (fclose(f)) {
 		rc = -EIO;
 		fb_errf(err, "--out %s: close failed: %s", path, strerror(errno));
@@ -309,7 +345,7 @@ int result_write_atomic(json_t *doc, const char *path, struct fb_err *err)
 		fb_errf(err, "--out %s: rename failed: %s", path, strerror(errno));
 	}
 out:
-	if (rc)
+	if (rc && result_tmp_path)
 		unlink(tmp);
 	result_tmp_path = NULL;
 	free(tmp);

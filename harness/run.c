@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,22 @@
 #include "topo.h"
 
 _Thread_local int fb_current_vcpu = -1;
+volatile sig_atomic_t run_stop_armed, run_stop_sig;
+
+/* A vCPU that must stop early (interrupt, watchdog) is kicked with
+ * KICK_SIG; the handler jumps out of its touch loop. The loop takes no lock
+ * and allocates nothing, so leaving it at any instruction is safe, and a
+ * vCPU sleeping in a userfault wakes for the signal. Outside the loop the
+ * kick is ignored and the vCPU returns by itself. */
+#define KICK_SIG SIGRTMIN
+static _Thread_local sigjmp_buf *volatile kick_jmp;
+
+static void on_kick(int sig)
+{
+	(void)sig;
+	if (kick_jmp)
+		siglongjmp(*kick_jmp, 1);
+}
 
 struct run_ctx;
 
@@ -39,6 +57,7 @@ struct vcpu {
 	struct vcpu_stats *st;
 	_Atomic uint64_t progress;  /* accesses done; read by the watchdog */
 	_Atomic int done;
+	bool kicked;             /* left its loop early */
 } __attribute__((aligned(FB_CACHELINE)));
 
 struct run_ctx {
@@ -53,6 +72,7 @@ struct run_ctx {
 	uint64_t *written;         /* ... and writes */
 	uint64_t ntouched;
 	pthread_barrier_t start;
+	bool abandoned;            /* a vCPU would not stop: keep its memory */
 	struct fb_err err;
 };
 
@@ -115,7 +135,9 @@ static inline __attribute__((always_inline)) void touch_loop(struct vcpu *v, uin
 		touch_loop(v, ps, a, r, c);                                                 \
 		break
 
-static void touch(struct vcpu *v, uint64_t ps, enum access_kind acc, bool rec, bool chk)
+/* noinline: the sigsetjmp in vcpu_main must not reach the loop's codegen */
+static __attribute__((noinline)) void touch(struct vcpu *v, uint64_t ps, enum access_kind acc,
+					     bool rec, bool chk)
 {
 	switch (acc * 4 + rec * 2 + chk) {
 	TOUCH_CASE(ACCESS_WRITE, false, false);
@@ -140,6 +162,7 @@ static void *vcpu_main(void *arg)
 	const struct fb_config *cfg = ctx->cfg;
 	struct rusage r0, r1;
 	uint64_t t0, t1;
+	sigjmp_buf jb;
 
 	fb_current_vcpu = (int)v->idx;
 	topo_pin_self(v->cpu);
@@ -149,10 +172,18 @@ static void *vcpu_main(void *arg)
 		v->st->prepare_ns = fb_ticks_ns(fb_ticks() - t0);
 	}
 	pthread_barrier_wait(&ctx->start);
+	if (sigsetjmp(jb, 1)) {
+		kick_jmp = NULL;
+		v->kicked = true;
+		atomic_store_explicit(&v->done, 1, memory_order_release);
+		return NULL;
+	}
+	kick_jmp = &jb;
 	getrusage(RUSAGE_THREAD, &r0);
 	t0 = fb_ticks();
 	touch(v, cfg->page_size, cfg->access, cfg->record_latency, ctx->mr.presence != NULL);
 	t1 = fb_ticks();
+	kick_jmp = NULL;
 	getrusage(RUSAGE_THREAD, &r1);
 	v->st->touch_ns = fb_ticks_ns(t1 - t0);
 	v->st->minflt = r1.ru_minflt - r0.ru_minflt;
@@ -324,6 +355,33 @@ static uint64_t fault_timeout_ns(const struct fb_config *cfg)
 	return (uint64_t)(cfg->fault_timeout_s * 1e9) + cfg->service_delay_us * 1000ULL * 4;
 }
 
+/* What the handler threads were doing, for a watchdog message. */
+static void handler_state(struct run_ctx *ctx, uint64_t now, char *buf, size_t n)
+{
+	const struct mode_run *r = &ctx->mr;
+	uint64_t last = atomic_load_explicit(&r->last_read_ns, memory_order_relaxed);
+	int e = atomic_load_explicit(&r->fatal_errno, memory_order_relaxed);
+	int len;
+
+	if (!(ctx->cfg->mode->flags & MODE_USES_UFFD)) {
+		snprintf(buf, n, "no handler threads in this mode");
+		return;
+	}
+	len = snprintf(buf, n, "handler threads: %u of %u alive, ",
+		       atomic_load_explicit(&r->handlers_alive, memory_order_relaxed),
+		       ctx->cfg->handlers);
+	if (len < 0 || (size_t)len >= n)
+		return;
+	if (last)
+		len += snprintf(buf + len, n - (size_t)len, "last read messages %.1f s ago",
+				(double)(now - last) / 1e9);
+	else
+		len += snprintf(buf + len, n - (size_t)len, "never read a message");
+	if ((size_t)len < n)
+		snprintf(buf + len, n - (size_t)len, ", %s%s", e ? "failed with " : "no ioctl error",
+			 e ? strerrorname_np(e) : "");
+}
+
 /* Wait for the vCPUs; a vCPU whose progress stalls for the fault timeout
  * aborts the repetition with where it stood. */
 static int wait_vcpus(struct run_ctx *ctx)
@@ -331,7 +389,7 @@ static int wait_vcpus(struct run_ctx *ctx)
 	const struct fb_config *cfg = ctx->cfg;
 	uint64_t limit = fault_timeout_ns(cfg), *last = calloc(cfg->vcpus, 8), *since = calloc(cfg->vcpus, 8);
 	struct timespec tick = { 0, 2000000 };
-	int rc = 0;
+	int rc = 0, e;
 
 	if (!last || !since) {
 		free(last);
@@ -341,6 +399,11 @@ static int wait_vcpus(struct run_ctx *ctx)
 	for (;;) {
 		unsigned running = 0;
 		uint64_t now = fb_mono_ns();
+
+		if (run_stop_sig) {
+			rc = -EINTR;
+			goto out;
+		}
 
 		for (unsigned i = 0; i < cfg->vcpus; i++) {
 			struct vcpu *v = &ctx->v[i];
@@ -355,15 +418,29 @@ static int wait_vcpus(struct run_ctx *ctx)
 				since[i] = now;
 			} else if (now - since[i] > limit) {
 				uint64_t pg = v->first_page + (v->seq[p] & WL_PAGE_MASK);
+				char hs[160];
 
+				handler_state(ctx, now, hs, sizeof(hs));
 				fb_errf(&ctx->err,
 					"watchdog: vCPU %u waited more than %.1f s on page %llu (access %llu of %llu); "
-					"the handlers' counters at teardown are in this repetition's result",
+					"%s; their counters at teardown are in this repetition's result",
 					i, (double)limit / 1e9, (unsigned long long)pg,
-					(unsigned long long)p + 1, (unsigned long long)v->nseq);
+					(unsigned long long)p + 1, (unsigned long long)v->nseq, hs);
 				rc = -ETIMEDOUT;
 				goto out;
 			}
+		}
+		e = atomic_load_explicit(&ctx->mr.fatal_errno, memory_order_relaxed);
+		if (e) {
+			uint64_t pg = atomic_load_explicit(&ctx->mr.fatal_page, memory_order_relaxed);
+
+			fb_errf(&ctx->err, "handler: resolving page %lld failed with %s (%s)%s; "
+				"the repetition is stopped", pg == UINT64_MAX ? -1LL : (long long)pg,
+				strerrorname_np(e) ? strerrorname_np(e) : "?", strerror(e),
+				e == ENOMEM ? ", 100 retries 1 ms apart did not help" :
+				e == ENOENT || e == ESRCH ? ": the guest memory's layout changed under it" : "");
+			rc = -EIO;
+			goto out;
 		}
 		if (!running)
 			break;
@@ -375,13 +452,17 @@ out:
 	return rc;
 }
 
+/* Join the vCPUs. After a stall or a stop, teardown has closed the uffds
+ * (which wakes stuck faults) and each vCPU still running is kicked out of
+ * its loop; one that will not stop within 5 s is left behind, and so is
+ * everything it may still touch. */
 static int join_vcpus(struct run_ctx *ctx, bool stalled)
 {
 	int rc = 0;
 
 	for (unsigned i = 0; i < ctx->cfg->vcpus; i++) {
 		struct vcpu *v = &ctx->v[i];
-		struct timespec ts;
+		uint64_t deadline = fb_mono_ns() + 5000000000ULL;
 
 		if (!v->started)
 			continue;
@@ -389,11 +470,18 @@ static int join_vcpus(struct run_ctx *ctx, bool stalled)
 			pthread_join(v->tid, NULL);
 			continue;
 		}
-		/* teardown closed the uffds, which wakes stuck faults; give them time */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 5;
-		if (pthread_timedjoin_np(v->tid, NULL, &ts))
+		while (!atomic_load_explicit(&v->done, memory_order_acquire) && fb_mono_ns() < deadline) {
+			struct timespec tick = { 0, 10000000 };
+
+			pthread_kill(v->tid, KICK_SIG);
+			nanosleep(&tick, NULL);
+		}
+		if (!atomic_load_explicit(&v->done, memory_order_acquire)) {
 			rc = -ETIMEDOUT;
+			ctx->abandoned = true;
+			continue;
+		}
+		pthread_join(v->tid, NULL);
 	}
 	return rc;
 }
@@ -402,6 +490,7 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 {
 	const struct fb_config *cfg = ctx->cfg;
 	struct rusage p0, p1;
+	sigset_t stop, old_mask;
 	uint64_t t0;
 	int rc, wrc = 0;
 	bool setup_done = false, barrier = false;
@@ -418,6 +507,14 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 	rr->map_ns = fb_ticks_ns(fb_ticks() - t0);
 	if (rc)
 		return rc;
+	/* Handler and vCPU threads inherit a mask without the stop signals, so
+	 * the main thread alone takes them and no ioctl or read of theirs sees
+	 * EINTR. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, &old_mask);
 	if (cfg->mode->setup) {
 		rc = cfg->mode->setup(&ctx->mr);
 		setup_done = true;
@@ -451,6 +548,7 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 		}
 		v->started = true;
 	}
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	getrusage(RUSAGE_SELF, &p0);
 	pthread_barrier_wait(&ctx->start);
 	wrc = wait_vcpus(ctx);
@@ -475,14 +573,13 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 	}
 
 teardown:
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	if (setup_done && cfg->mode->teardown)
 		cfg->mode->teardown(&ctx->mr);
 	if (wrc) {
-		if (join_vcpus(ctx, true)) {
-			fprintf(stderr, "faultbench: %s\nfaultbench: a vCPU is still stuck after teardown\n",
-				ctx->err.msg);
-			rc = -ETIMEDOUT;
-		}
+		if (join_vcpus(ctx, true))
+			fprintf(stderr, "faultbench: %s\nfaultbench: a vCPU is still stuck after teardown; "
+				"its memory is left mapped\n", ctx->err.msg);
 		for (unsigned i = 0; i < cfg->vcpus; i++)
 			ctx->v[i].started = false;
 		rc = wrc;
@@ -518,7 +615,8 @@ teardown:
 		if (!rc && cfg->mode->account)
 			rc = cfg->mode->account(&ctx->mr, rr->touched);
 	}
-	guest_mem_unmap(&ctx->gm);
+	if (!ctx->abandoned)
+		guest_mem_unmap(&ctx->gm);
 	return rc;
 }
 
@@ -561,6 +659,22 @@ static int alloc_rep(const struct fb_config *cfg, struct rep_result *rr, unsigne
 		rr->v[i].accesses = cfg->slice_pages;
 	}
 	return 0;
+}
+
+static const char *stop_name(void)
+{
+	int sig = run_stop_sig;
+
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
+static void rep_free(struct rep_result *rr)
+{
+	for (unsigned i = 0; rr->v && i < rr->nvcpus; i++)
+		free(rr->v[i].lat);
+	free(rr->v);
+	json_decref(rr->mode_data);
+	memset(rr, 0, sizeof(*rr));
 }
 
 static void ctx_free(struct run_ctx *ctx)
@@ -609,6 +723,12 @@ int run_config(const struct fb_config *cfg, struct run_result *res)
 	memset(res, 0, sizeof(*res));
 	res->cfg = cfg;
 	fb_clock_init();
+	{
+		struct sigaction sa = { .sa_handler = on_kick };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(KICK_SIG, &sa, NULL);
+	}
 	if (skip_if_unsupported(cfg, res))
 		return 0;
 	if (cfg->backing->flags & BK_HUGETLB) {
@@ -657,24 +777,50 @@ int run_config(const struct fb_config *cfg, struct run_result *res)
 	for (unsigned rep = 0; rep < total; rep++) {
 		struct rep_result *rr = &res->reps[rep];
 
+		if (run_stop_sig)
+			goto stopped;
 		rc = alloc_rep(cfg, rr, rep, ctx.first_touches);
 		res->nreps = rep + 1;
 		if (rc)
 			goto fail;
 		rc = run_rep(&ctx, rr);
 		rep_figures(cfg, rr);
+		if (rc == -EINTR && run_stop_sig && !ctx.abandoned) {
+			/* a repetition cut short measures nothing: drop it */
+			rep_free(rr);
+			res->nreps = rep;
+			goto stopped;
+		}
 		if (rc)
 			goto fail;
 	}
 	res->state = RUN_OK;
-	ctx_free(&ctx);
-	free(cpus);
-	hugetlb_restore_all();
-	return 0;
+	goto out;
 
+stopped:
+	{
+		unsigned done = res->nreps, measured = done > cfg->warmup ? done - cfg->warmup : 0;
+
+		snprintf(res->reason, sizeof(res->reason),
+			 "interrupted by %s at repetition %u of %u (warmup included); "
+			 "%u finished measured repetition%s kept", stop_name(), done + 1, total,
+			 measured, measured == 1 ? "" : "s");
+		res->state = RUN_INTERRUPTED;
+		rc = 0;
+	}
+	goto out;
 fail:
-	set_state(res, RUN_FAILED, ctx.err.msg[0] ? ctx.err.msg : strerror(-rc));
-	ctx_free(&ctx);
+	if (run_stop_sig && rc == -EINTR) {
+		res->state = RUN_INTERRUPTED;
+		snprintf(res->reason, sizeof(res->reason), "interrupted by %s; a vCPU would not stop",
+			 stop_name());
+	} else {
+		set_state(res, RUN_FAILED, ctx.err.msg[0] ? ctx.err.msg : strerror(-rc));
+	}
+out:
+	res->abandoned = ctx.abandoned;
+	if (!ctx.abandoned)
+		ctx_free(&ctx);
 	free(cpus);
 	hugetlb_restore_all();
 	return rc;
@@ -682,12 +828,10 @@ fail:
 
 void run_result_free(struct run_result *res)
 {
-	for (unsigned r = 0; r < res->nreps; r++) {
-		for (unsigned i = 0; res->reps[r].v && i < res->reps[r].nvcpus; i++)
-			free(res->reps[r].v[i].lat);
-		free(res->reps[r].v);
-		json_decref(res->reps[r].mode_data);
-	}
+	if (res->abandoned)  /* a vCPU may still write into them */
+		return;
+	for (unsigned r = 0; r < res->nreps; r++)
+		rep_free(&res->reps[r]);
 	free(res->reps);
 	res->reps = NULL;
 	res->nreps = 0;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/resource.h>
 
@@ -60,11 +61,19 @@ struct run_result {
 	bool oversubscribed;
 	uint64_t hugepages_reserved;   /* pages we added to the pool */
 	uint64_t image_zero_pages;
+	bool abandoned;                /* a vCPU could not be stopped: nothing freed */
 	unsigned nreps;                /* filled so far */
 	struct rep_result *reps;       /* warmup + measured */
 };
 
-/* Run cfg to the end (or the first failure). Never exits. */
+/* Graceful stop. While run_stop_armed is set, the first SIGINT, SIGTERM or
+ * SIGHUP only stores itself in run_stop_sig (main.c); the engine sees it in
+ * the watchdog loop or between repetitions, stops the vCPUs and handlers,
+ * drops the repetition in progress, and returns RUN_INTERRUPTED with the
+ * finished ones. A second signal takes the immediate way out. */
+extern volatile sig_atomic_t run_stop_armed, run_stop_sig;
+
+/* Run cfg to the end (or the first failure, or a stop). Never exits. */
 int run_config(const struct fb_config *cfg, struct run_result *res);
 void run_result_free(struct run_result *res);
 

@@ -116,16 +116,57 @@ static void wake_range(int uffd, struct mode_counters *c, uint64_t dst, uint64_t
 		count_error(c, errno);
 }
 
+/* Test-only (--inject ...-copy): the errno the next `inject_times`
+ * COPY/ZEROPAGE calls on this thread report instead of asking the kernel. */
+static _Thread_local int inject_errno;
+static _Thread_local unsigned inject_times;
+
+static int resolve_ioctl(int uffd, unsigned long req, void *arg)
+{
+	if (__builtin_expect(inject_times != 0, 0)) {
+		inject_times--;
+		errno = inject_errno;
+		return -1;
+	}
+	return ioctl(uffd, req, arg);
+}
+
+/* What a failed COPY or ZEROPAGE does next: 1 to retry, or -errno to fail
+ * the resolve. EAGAIN (mmap_changing while a REMOVE or fork is in flight, or
+ * a partial copy) is retried at once. ENOMEM is retried 1 ms apart, up to
+ * ENOMEM_RETRIES times in a row. ENOENT (the range is no longer registered)
+ * and ESRCH (the mm is gone) mean the layout changed for good: no retry
+ * can help. All are counted. Async-signal-safe. */
+#define ENOMEM_RETRIES 100
+static int resolve_failed(struct mode_counters *c, int e, unsigned *nomem)
+{
+	if (e == EAGAIN) {
+		c->eagain++;
+		return 1;
+	}
+	if (e == ENOMEM && ++*nomem <= ENOMEM_RETRIES) {
+		struct timespec ms = { 0, 1000000 };
+
+		c->enomem++;
+		nanosleep(&ms, NULL);
+		return 1;
+	}
+	count_error(c, e);
+	return -e;
+}
+
 int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len,
 	      bool dontwake)
 {
 	struct uffdio_copy cp;
+	unsigned nomem = 0;
+	int rc;
 
 	while (len) {
 		cp = (struct uffdio_copy){ .dst = dst, .src = src, .len = len,
 					   .mode = dontwake ? UFFDIO_COPY_MODE_DONTWAKE : 0 };
 		c->copy_ioctls++;
-		if (!ioctl(uffd, UFFDIO_COPY, &cp)) {
+		if (!resolve_ioctl(uffd, UFFDIO_COPY, &cp)) {
 			c->pages_copied++;
 			return 0;
 		}
@@ -136,13 +177,10 @@ int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uin
 				wake_range(uffd, c, dst, len);
 			return 0;
 		}
-		if (errno != EAGAIN) {
-			count_error(c, errno);
-			return -errno;
-		}
-		/* the layout changed under us, or a partial copy: go on from
-		 * where the kernel stopped */
-		c->eagain++;
+		rc = resolve_failed(c, errno, &nomem);
+		if (rc < 0)
+			return rc;
+		/* a partial copy: go on from where the kernel stopped */
 		if (cp.copy > 0) {
 			dst += (uint64_t)cp.copy;
 			src += (uint64_t)cp.copy;
@@ -156,12 +194,14 @@ int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uin
 int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len, bool dontwake)
 {
 	struct uffdio_zeropage zp;
+	unsigned nomem = 0;
+	int rc;
 
 	while (len) {
 		zp = (struct uffdio_zeropage){ .range = { .start = dst, .len = len },
 					       .mode = dontwake ? UFFDIO_ZEROPAGE_MODE_DONTWAKE : 0 };
 		c->zeropage_ioctls++;
-		if (!ioctl(uffd, UFFDIO_ZEROPAGE, &zp)) {
+		if (!resolve_ioctl(uffd, UFFDIO_ZEROPAGE, &zp)) {
 			c->pages_zeroed++;
 			return 0;
 		}
@@ -171,11 +211,9 @@ int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len,
 				wake_range(uffd, c, dst, len);
 			return 0;
 		}
-		if (errno != EAGAIN) {
-			count_error(c, errno);
-			return -errno;
-		}
-		c->eagain++;
+		rc = resolve_failed(c, errno, &nomem);
+		if (rc < 0)
+			return rc;
 		if (zp.zeropage > 0) {
 			dst += (uint64_t)zp.zeropage;
 			len -= (uint64_t)zp.zeropage;
@@ -193,10 +231,22 @@ int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint6
 	int rc;
 
 	if (cfg->inject != INJECT_NONE && page == cfg->inject_page) {
+		static const int errnos[] = {
+			[INJECT_EAGAIN_COPY] = EAGAIN, [INJECT_ENOMEM_ONCE] = ENOMEM,
+			[INJECT_ENOMEM_COPY] = ENOMEM, [INJECT_ENOENT_COPY] = ENOENT,
+			[INJECT_ESRCH_COPY] = ESRCH,
+		};
+
 		if (cfg->inject == INJECT_DROP_COPY)
 			return 0;
+		if (cfg->inject == INJECT_KILL_HANDLER)
+			return -ECANCELED;
 		if (cfg->inject == INJECT_CORRUPT_COPY)
 			src_page = (page + 1) % img->npages;
+		if (cfg->inject < FB_ARRAY_SIZE(errnos) && errnos[cfg->inject]) {
+			inject_errno = errnos[cfg->inject];
+			inject_times = cfg->inject == INJECT_ENOMEM_COPY ? ~0u : 1;
+		}
 	}
 	if (image_is_zero(img, src_page) && (s->range_ioctls & (1ULL << _UFFDIO_ZEROPAGE)))
 		rc = uffd_zeropage(h->uffd, &h->c, dst, ps, false);
@@ -204,6 +254,7 @@ int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint6
 		rc = uffd_copy(h->uffd, &h->c, dst, (uintptr_t)img->data + src_page * ps, ps, false);
 	if (!rc && cfg->inject == INJECT_DUPLICATE_COPY && page == cfg->inject_page)
 		rc = uffd_copy(h->uffd, &h->c, dst, (uintptr_t)img->data + src_page * ps, ps, false);
+	inject_times = 0;
 	return rc;
 }
 
@@ -224,13 +275,28 @@ static void spin_ns(uint64_t ns)
 		;
 }
 
-static void handle_batch(struct uffd_handler *h, size_t n)
+/* A resolve that failed for good: the first one ends the repetition
+ * (run.c's watchdog loop looks), with the page and the errno. */
+static void report_fatal(struct mode_run *r, const struct uffd_msg *m, int e)
+{
+	uint64_t page = (m->arg.pagefault.address - (uintptr_t)r->gm->base) / r->cfg->page_size;
+	int none = 0;
+
+	if (m->event != UFFD_EVENT_PAGEFAULT)
+		page = UINT64_MAX;
+	atomic_store_explicit(&r->fatal_page, page, memory_order_relaxed);
+	atomic_compare_exchange_strong(&r->fatal_errno, &none, e);
+}
+
+/* 0, or -ECANCELED when the handler must exit (--inject kill-handler). */
+static int handle_batch(struct uffd_handler *h, size_t n)
 {
 	struct uffd_server *s = h->srv;
 	uint64_t delay = s->run->cfg->service_delay_us, slow = s->run->cfg->test_slowdown_ns;
 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t0 = fb_ticks();
+		int rc;
 
 		if (h->msgs[i].event == UFFD_EVENT_PAGEFAULT) {
 			h->c.uffd_msgs++;
@@ -241,9 +307,14 @@ static void handle_batch(struct uffd_handler *h, size_t n)
 		} else {
 			h->c.uffd_events++;
 		}
-		s->on_msg(s, h, &h->msgs[i]);
+		rc = s->on_msg(s, h, &h->msgs[i]);
+		if (rc == -ECANCELED)
+			return rc;
+		if (rc < 0)
+			report_fatal(s->run, &h->msgs[i], -rc);
 		hist_add(&h->service, fb_ticks_ns(fb_ticks() - t0));
 	}
+	return 0;
 }
 
 /* Wait until the uffd or the stop eventfd is readable. 1: messages may be
@@ -290,6 +361,7 @@ static void *handler_main(void *arg)
 	ssize_t n;
 	int rc;
 
+	atomic_fetch_add_explicit(&h->srv->run->handlers_alive, 1, memory_order_relaxed);
 	while ((rc = wait_ready(h)) > 0) {
 		n = read(h->uffd, h->msgs, bytes);
 		if (n < 0) {
@@ -301,10 +373,13 @@ static void *handler_main(void *arg)
 			break;
 		}
 		h->c.reads++;
-		handle_batch(h, (size_t)n / sizeof(struct uffd_msg));
+		atomic_store_explicit(&h->srv->run->last_read_ns, fb_mono_ns(), memory_order_relaxed);
+		if (handle_batch(h, (size_t)n / sizeof(struct uffd_msg)))
+			break;
 	}
 	if (rc < 0)
 		count_error(&h->c, -rc);
+	atomic_fetch_sub_explicit(&h->srv->run->handlers_alive, 1, memory_order_relaxed);
 	return NULL;
 }
 
@@ -418,6 +493,7 @@ void uffd_server_stop(struct uffd_server *s)
 		t->pages_zeroed += h->c.pages_zeroed;
 		t->eexist += h->c.eexist;
 		t->eagain += h->c.eagain;
+		t->enomem += h->c.enomem;
 		if (h->c.ioctl_errors && !t->ioctl_errors)
 			t->first_error = h->c.first_error;
 		t->ioctl_errors += h->c.ioctl_errors;

@@ -465,6 +465,7 @@ static void mf_collect(struct mode_run *r, const uint64_t *touched, bool joined)
 		c->pages_zeroed += v->mc.pages_zeroed;
 		c->eexist += v->mc.eexist;
 		c->eagain += v->mc.eagain;
+		c->enomem += v->mc.enomem;
 	}
 	t->emu_reads = st->emu_reads;
 	t->emu_bad_reads = st->emu_bad_reads;

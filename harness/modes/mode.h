@@ -38,6 +38,7 @@ struct mode_counters {
 	uint64_t pages_zeroed;     /* pages installed by UFFDIO_ZEROPAGE */
 	uint64_t eexist;           /* resolve found the page already there */
 	uint64_t eagain;           /* resolve had to be retried */
+	uint64_t enomem;           /* ... retried after ENOMEM (the run fails after 100) */
 	uint64_t ioctl_errors;     /* other errors: the run fails */
 	int first_error;           /* errno of the first such error */
 };
@@ -59,6 +60,13 @@ struct mode_run {
 	 * page of the region, set once the page is present. vCPUs check it
 	 * before each access and call vcpu_miss() when it is clear. */
 	_Atomic uint64_t *presence;
+	/* Handler threads' health, for the watchdog. Handlers write, with
+	 * relaxed atomics; fatal_errno ends the repetition at once. */
+	_Atomic unsigned handlers_alive;
+	_Atomic int fatal_errno;           /* first error no retry can cure, 0: none */
+	_Atomic uint64_t fatal_page;
+	_Atomic uint64_t last_read_ns;     /* when a handler last read messages */
+
 	/* Set by a mode whose run legitimately changes pages behind the vCPUs
 	 * (a balloon): verification skips these pages and counts them. */
 	uint64_t *verify_skip;
