@@ -397,7 +397,8 @@ static void probe_uffd(struct host_caps *h)
 	/* Each way is tried on its own: which one works depends on privilege,
 	 * the sysctl and /dev permissions, and the report names all three. */
 	sys_fd = uffd_syscall(O_CLOEXEC | O_NONBLOCK);
-	um_fd = uffd_syscall(O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+	um_fd = uffd_user_mode_only_refused() ? -EINVAL :
+		uffd_syscall(O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
 	dev_fd = uffd_dev();
 	h->uffd_syscall_errno = sys_fd < 0 ? -sys_fd : 0;
 	h->uffd_usermode_errno = um_fd < 0 ? -um_fd : 0;
@@ -487,6 +488,22 @@ const struct hugepage_pool *probe_hugepage_pool(const struct host_caps *h, uint6
 		if (h->hp[i].page_size == page_size)
 			return &h->hp[i];
 	return NULL;
+}
+
+/* Test-only: FAULTBENCH_TEST_NO_USER_MODE_ONLY=1 makes this host look like
+ * a kernel before 5.11, which refuses UFFD_USER_MODE_ONLY with EINVAL. */
+bool uffd_user_mode_only_refused(void)
+{
+	const char *e = getenv("FAULTBENCH_TEST_NO_USER_MODE_ONLY");
+
+	return e && *e && strcmp(e, "0");
+}
+
+/* The way uffd_open() takes: the first that works, in its order. */
+const char *uffd_opened_with(const struct host_caps *h)
+{
+	return !h->uffd_syscall_errno ? "syscall" : !h->uffd_dev_errno ? "/dev/userfaultfd" :
+	       !h->uffd_usermode_errno ? "UFFD_USER_MODE_ONLY" : "none";
 }
 
 /* Kept under FB_ERRLEN: callers copy it into a struct fb_err. */
@@ -633,10 +650,11 @@ json_t *probe_host_json(const struct host_caps *h)
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "userfaultfd",
-			    json_pack("{s:b, s:i, s:i, s:i, s:i, s:I, s:o, s:s, s:o}",
+			    json_pack("{s:b, s:i, s:i, s:s, s:i, s:i, s:I, s:o, s:s, s:o}",
 				      "available", h->uffd_available,
 				      "syscall_errno", h->uffd_syscall_errno,
 				      "user_mode_only_errno", h->uffd_usermode_errno,
+				      "opened_with", uffd_opened_with(h),
 				      "dev_errno", h->uffd_dev_errno,
 				      "unprivileged_userfaultfd", h->unprivileged_userfaultfd,
 				      "features_mask", (json_int_t)h->uffd_features,

@@ -55,6 +55,10 @@ const struct hugepage_pool *probe_hugepage_pool(const struct host_caps *h, uint6
 /* Reason text when userfaultfd cannot be opened by this process, e.g.
  * "userfaultfd: EPERM (vm.unprivileged_userfaultfd=0 and /dev/userfaultfd ...) — fix: ..." */
 const char *probe_uffd_unavailable_reason(const struct host_caps *h);
+/* How uffd_open() gets its fd here: "syscall", "/dev/userfaultfd",
+ * "UFFD_USER_MODE_ONLY" (unprivileged, user-space faults only) or "none". */
+const char *uffd_opened_with(const struct host_caps *h);
+bool uffd_user_mode_only_refused(void);  /* test knob, probe.c */
 
 /* Names of uffd feature bits and ioctls, for output. */
 struct bitname {

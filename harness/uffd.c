@@ -30,6 +30,10 @@ const char *uffd_feature_list(uint64_t mask, char *buf, size_t n)
 	return buf;
 }
 
+/* The syscall; else /dev/userfaultfd (6.1+: by file permission); else,
+ * unprivileged with vm.unprivileged_userfaultfd=0, UFFD_USER_MODE_ONLY
+ * (5.11+), which is enough here: every fault the vCPUs take on guest memory
+ * is a user-space access. Probe reports the same order (uffd_opened_with). */
 static int open_raw(void)
 {
 	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
@@ -37,13 +41,17 @@ static int open_raw(void)
 
 	if (fd >= 0 || (errno != EPERM && errno != EACCES))
 		return fd >= 0 ? fd : -errno;
-	/* 6.1+: /dev/userfaultfd hands out fds by file permission instead */
 	dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
-	if (dev < 0)
+	if (dev >= 0) {
+		fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
+		close(dev);
+		if (fd >= 0)
+			return fd;
+	}
+	if (uffd_user_mode_only_refused())
 		return -EPERM;
-	fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
-	close(dev);
-	return fd >= 0 ? fd : -errno;
+	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+	return fd >= 0 ? fd : -EPERM;
 }
 
 int uffd_open(uint64_t features, struct fb_err *err)
