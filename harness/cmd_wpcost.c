@@ -273,6 +273,8 @@ static int cmp_u64(const void *a, const void *b)
 static double median_us(uint64_t *v, unsigned n)
 {
 	qsort(v, n, sizeof(*v), cmp_u64);
+	/* n / 2 is an index: integral on purpose */
+	/* NOLINTNEXTLINE(bugprone-integer-division) */
 	return (n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2) / 1e3;
 }
 
@@ -304,6 +306,13 @@ static void cell_medians(struct wc_cell *cl)
 	cl->wp_us = median_us(v, cl->n);
 	cl->vmpte_kib = cl->s[cl->n - 1].vmpte_kib;
 	free(v);
+}
+
+static void cells_free(struct wc_cell cells[2][WAY_COUNT])
+{
+	for (int t = 0; t < 2; t++)
+		for (int w = 0; w < WAY_COUNT; w++)
+			free(cells[t][w].s);
 }
 
 static json_t *cell_json(const struct wc_cell *cl, int thp, int way)
@@ -430,6 +439,7 @@ int wpcost_main(int argc, char **argv)
 			cl->s = calloc(c.reps, sizeof(*cl->s));
 			if (!cl->s) {
 				fprintf(stderr, "faultbench wpcost: out of memory\n");
+				cells_free(cells);
 				return FB_EXIT_FAIL;
 			}
 			if (skip) {
@@ -495,6 +505,7 @@ int wpcost_main(int argc, char **argv)
 			"results", results, "reference", ref_json());
 	if (!doc) {
 		fprintf(stderr, "faultbench wpcost: cannot build the result\n");
+		cells_free(cells);
 		return FB_EXIT_FAIL;
 	}
 	rc = result_write_atomic(doc, path, &err);
@@ -507,9 +518,7 @@ int wpcost_main(int argc, char **argv)
 		printf("wrote %s\n", path);
 	if (skip)
 		printf("faultbench wpcost: skipped: %s\n", skip);
-	for (int t = 0; t < 2; t++)
-		for (int w = 0; w < WAY_COUNT; w++)
-			free(cells[t][w].s);
+	cells_free(cells);
 	if (rc || failed)
 		return FB_EXIT_FAIL;
 	return skip ? FB_EXIT_SKIP : FB_EXIT_OK;

@@ -453,7 +453,7 @@ static int judge(struct side *base, struct side *cur, const struct opts *o, stru
 
 				if (np >= MIN_PAIRS) {
 					/* round by round: drift that both sides of a pair share cancels */
-					raw = exp(stats_median(d, np)) - 1;
+					raw = expm1(stats_median(d, np));
 					stats_signed_rank(d, np, &pp, &pn);
 					pw = mt->higher_is_better ? pn : pp;
 					pg = mt->higher_is_better ? pp : pn;
@@ -464,7 +464,7 @@ static int judge(struct side *base, struct side *cur, const struct opts *o, stru
 					 * change is reported, and the decision is the
 					 * pairs' own (the reference only adds its noise) */
 					if (!ref && npn == np)
-						norm = exp(stats_median(dn, npn)) - 1;
+						norm = expm1(stats_median(dn, npn));
 				}
 			}
 			worse = mt->higher_is_better ? -raw : raw;
@@ -801,6 +801,9 @@ int baseline_main(int argc, char **argv)
 		return FB_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < s.n && !rc; i++) {
+		/* gset_load fills f[0..n) from items with a path; the analyzer assumes
+		 * the static s may start with n > 0 and an empty f */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 		const char *base = strrchr(s.f[i].path, '/');
 
 		snprintf(path, sizeof(path), "%s/%s", dir, base ? base + 1 : s.f[i].path);

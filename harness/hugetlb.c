@@ -249,7 +249,7 @@ int hugetlb_reserve(struct hugetlb_reservation *r, const struct host_caps *h, ui
 		    uint64_t needed, bool allowed, char *why, size_t n)
 {
 	char nr_path[160], free_path[160], resv_path[160];
-	uint64_t nr, free_pages, resv = 0, avail, deficit, target, cap;
+	uint64_t nr = 0, free_pages = 0, resv = 0, avail, deficit, target, cap;
 	const char *env;
 	int rc;
 

@@ -156,7 +156,6 @@ struct report {
 	struct gnuplot gp;
 	struct fb_err *err;
 	int rc;                    /* first error; the report goes on regardless */
-	bool quiet;
 	unsigned ntables, nplots;
 };
 
@@ -1444,7 +1443,7 @@ static void free_report(struct report *r)
 
 int report_write(const struct rset *s, const char *outdir, bool quiet, struct fb_err *err)
 {
-	struct report r = { .s = s, .err = err, .quiet = quiet };
+	struct report r = { .s = s, .err = err };
 	json_t *counts = s->index ? json_object_get(s->index, "counts") : NULL;
 	const char *state = s->index ? json_string_value(json_object_get(s->index, "state")) : NULL;
 	size_t nok = 0;

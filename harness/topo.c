@@ -45,6 +45,8 @@ int topo_assign(enum pin_policy pin, unsigned n, int *cpus, bool *oversubscribed
 	{
 		unsigned k = n < npus ? n : npus;
 		hwloc_obj_t root = hwloc_get_root_obj(t);
+		/* hwloc_cpuset_t is itself a pointer: an array of k of them */
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 		hwloc_cpuset_t *sets = calloc(k, sizeof(*sets));
 
 		if (!sets) {

@@ -36,6 +36,8 @@ static inline uint32_t wl_rng_below(struct wl_rng *r, uint32_t bound)
 	uint32_t lo = (uint32_t)m;
 
 	if (lo < bound) {
+		/* (2^32 - bound) % bound, i.e. 2^32 % bound: Lemire's threshold */
+		/* cppcheck-suppress oppositeExpression */
 		uint32_t t = -bound % bound;
 
 		while (lo < t) {

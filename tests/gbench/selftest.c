@@ -20,6 +20,7 @@ static void bm_args(gb_state *st)
 
 	while (gb_keep_running(st))
 		sink += gb_range(st, 0);
+	(void)sink; /* clang: -Wunused-but-set-variable, volatile or not */
 	int64_t it = gb_iteration_count(st);
 
 	gb_counter_set(st, "arg", (double)gb_range(st, 0), GB_COUNTER_DEFAULT);

@@ -40,6 +40,8 @@ static const char *reason(const char *mode, const char *backing, uint64_t featur
 	cfg.balloon = balloon;
 	assert_non_null(cfg.mode);
 	assert_non_null(cfg.backing);
+	/* the reason is NULL, a literal or the static why, never cfg or h */
+	/* cppcheck-suppress returnDanglingLifetime */
 	return cfg.mode->unsupported(&cfg, &h, why, sizeof(why));
 }
 
