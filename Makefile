@@ -146,3 +146,33 @@ micro: deps
 
 -include $(MICRO_OBJ:.o=.d) $(B)/bench/gbench_shim.d $(B)/tests/gbench-selftest.d
 
+# --- fuzzing (libFuzzer; clang with -fsanitize=fuzzer): `make fuzz
+# [FUZZ_SECONDS=60]` builds the harness with ASan and UBSan into build-fuzz/,
+# links each tests/fuzz/fuzz_*.c, and runs each for FUZZ_SECONDS on a scratch
+# corpus under build-fuzz/ seeded from tests/fuzz/corpus/<target>/ (see
+# tests/fuzz/run.sh). Fails when a target found a crash; the input that
+# made it stays in build-fuzz/artifacts/. Not part of `make test`.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_B       := build-fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS   = $(CFLAGS) -O1 $(FUZZ_SAN)
+FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_B)/%.o)
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_B)/%,$(wildcard tests/fuzz/fuzz_*.c))
+.PHONY: fuzz
+
+$(FUZZ_B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_B)/libfb.a: $(FUZZ_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_B)/libfb.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_B)/libfb.a $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BIN)
+
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)

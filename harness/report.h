@@ -38,6 +38,11 @@ struct rset {
  * results/schema.json; the first bad one fails the load with -EINVAL and
  * its path and problem in err (wrong type, missing field, truncated file). */
 int rset_load(struct rset *s, const char *dir, struct fb_err *err);
+/* One result document from memory, read as rset_load reads each file:
+ * within jsonload.h's limits, then checked against results/schema.json.
+ * name is for messages. 0 with *doc, or -EINVAL (-ENOMEM) with err. */
+int rset_parse_result(const char *name, const char *buf, size_t len, json_t **doc,
+		      struct fb_err *err);
 void rset_free(struct rset *s);
 
 /* Where results/schema.json is: $FAULTBENCH_SCHEMA, beside the executable,

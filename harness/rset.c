@@ -12,8 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jsonload.h"
 #include "report.h"
 #include "schema.h"
+
+/* Duplicate keys are an error; a top level that is not an object gets the
+ * schema's message ("/: expected object, got array"). */
+#define RESULT_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
 
 const char *fb_schema_path(void)
 {
@@ -81,30 +86,72 @@ static struct rs_item *add_item(struct rset *s)
 	return &grown[s->n++];
 }
 
-/* A result of `faultbench run`: schema-checked, then loaded. */
-static int load_result(struct rs_item *it, const char *path, struct fb_err *err)
+/* results/schema.json, loaded on first use and kept: every result is
+ * checked against the same one. */
+static int result_schema(json_t **schema, struct fb_err *err)
 {
-	char why[1024];
-	json_error_t je;
+	static json_t *loaded;
+	struct fb_err why = { "" };
 	int rc;
 
-	if (access(path, R_OK)) {
-		fb_errf(err, "%s: cannot read it: %s", path, strerror(errno));
-		return -EINVAL;
+	if (!loaded) {
+		rc = jsonload_file(fb_schema_path(), JSON_REJECT_DUPLICATES, &loaded, &why);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc) {
+			fb_errf(err, "cannot load the result schema: %s", why.msg);
+			return -EINVAL;
+		}
 	}
-	why[0] = 0;
-	rc = schema_validate_files(fb_schema_path(), path, why, sizeof(why));
-	if (rc) {
-		/* the validator names the file (or the schema) in its text */
-		fb_errf(err, "%s", why[0] ? why : strerror(-rc));
-		return -EINVAL;
-	}
-	it->doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	if (!it->doc) {
-		fb_errf(err, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-		return -EINVAL;
-	}
+	*schema = loaded;
 	return 0;
+}
+
+static int check_against(json_t *schema, const char *schema_path, const char *name, json_t *doc,
+			 struct fb_err *err)
+{
+	char why[FB_ERRLEN];
+	int rc = schema_validate(schema, doc, why, sizeof(why));
+
+	if (rc == -ENOMEM)
+		return rc;
+	/* a fault of the schema itself is blamed on the schema */
+	if (rc)
+		fb_errf(err, "%s: %s", strncmp(why, "schema: ", 8) ? name : schema_path, why);
+	return rc ? -EINVAL : 0;
+}
+
+static int check_result(const char *name, json_t *doc, struct fb_err *err)
+{
+	json_t *schema;
+	int rc = result_schema(&schema, err);
+
+	return rc ? rc : check_against(schema, fb_schema_path(), name, doc, err);
+}
+
+int rset_parse_result(const char *name, const char *buf, size_t len, json_t **doc,
+		      struct fb_err *err)
+{
+	int rc = jsonload_buf(name, buf, len, RESULT_FLAGS, doc, err);
+
+	if (!rc && (rc = check_result(name, *doc, err))) {
+		json_decref(*doc);
+		*doc = NULL;
+	}
+	return rc;
+}
+
+/* A result of `faultbench run`: loaded within jsonload's limits, then
+ * schema-checked. */
+static int load_result(struct rs_item *it, const char *path, struct fb_err *err)
+{
+	int rc = jsonload_file(path, RESULT_FLAGS, &it->doc, err);
+
+	if (!rc && (rc = check_result(path, it->doc, err))) {
+		json_decref(it->doc);
+		it->doc = NULL;
+	}
+	return rc == -ENOMEM ? rc : rc ? -EINVAL : 0;
 }
 
 static const char *str_at(json_t *o, const char *a, const char *b)
@@ -130,88 +177,102 @@ static char *index_schema_path(void)
 
 static int load_indexed(struct rset *s, const char *ipath, struct fb_err *err)
 {
-	char *schema_path = index_schema_path(), why[1024];
-	json_error_t je;
-	json_t *list, *e;
+	char *schema_path = index_schema_path();
+	json_t *schema = NULL, *list, *e, *files = json_object();
+	struct fb_err why = { "" };
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	if (!schema_path)
-		return -ENOMEM;
-	rc = schema_validate_files(schema_path, ipath, why, sizeof(why));
-	if (rc == -ENOENT && !access(ipath, R_OK))
-		fb_errf(err, "%s: cannot load the index schema", schema_path);
-	else if (rc)
-		fb_errf(err, "%s", why);
-	free(schema_path);
-	if (rc)
-		return -EINVAL;
-	s->index = json_load_file(ipath, JSON_REJECT_DUPLICATES, &je);
-	if (!s->index) {
-		fb_errf(err, "%s:%d:%d: %s", ipath, je.line, je.column, je.text);
-		return -EINVAL;
+	if (!schema_path || !files) {
+		rc = -ENOMEM;
+		goto out;
 	}
+	if (jsonload_file(schema_path, JSON_REJECT_DUPLICATES, &schema, &why)) {
+		fb_errf(err, "cannot load the index schema: %s", why.msg);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = jsonload_file(ipath, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &s->index, err);
+	if (!rc)
+		rc = check_against(schema, schema_path, ipath, s->index, err);
+	if (rc)
+		goto out;
 	s->name = dup_or_null(str_at(s->index, "suite", "name"));
 	s->host = json_incref(json_object_get(s->index, "host"));
 	list = json_object_get(s->index, "configurations");
 	json_array_foreach(list, i, e) {
 		struct rs_item *it = add_item(s);
 		const char *file = str_at(e, "file", NULL);
+		json_t *other;
 
-		if (!it)
-			return -ENOMEM;
+		if (!it) {
+			rc = -ENOMEM;
+			goto out;
+		}
 		it->id = dup_or_null(str_at(e, "id", NULL));
 		it->matrix = dup_or_null(str_at(e, "matrix", NULL));
 		it->command = dup_or_null(str_at(e, "command", NULL));
 		it->state = dup_or_null(str_at(e, "state", NULL));
 		it->reason = dup_or_null(str_at(e, "reason", NULL));
-		if (!it->id || !it->matrix || !it->command || !it->state)
-			return -ENOMEM;
+		if (!it->id || !it->matrix || !it->command || !it->state) {
+			rc = -ENOMEM;
+			goto out;
+		}
 		if (!file)
 			continue;
-		if (strchr(file, '/') || file[0] == '.') {
+		if (!file[0] || strchr(file, '/') || file[0] == '.') {
 			fb_errf(err, "%s: configuration '%s': file '%s' is not a plain file name",
 				ipath, it->id, file);
-			return -EINVAL;
+			rc = -EINVAL;
+			goto out;
+		}
+		/* each file is read once: an index naming one file many times
+		 * would otherwise cost that many loads */
+		if ((other = json_object_get(files, file))) {
+			fb_errf(err, "%s: configurations '%s' and '%s' both name file '%s'", ipath,
+				json_string_value(other), it->id, file);
+			rc = -EINVAL;
+			goto out;
+		}
+		if (json_object_set_new(files, file, json_string(it->id))) {
+			rc = -ENOMEM;
+			goto out;
 		}
 		it->path = malloc(strlen(s->dir) + strlen(file) + 2);
-		if (!it->path)
-			return -ENOMEM;
-		sprintf(it->path, "%s/%s", s->dir, file);
-		if (!strcmp(it->command, "run")) {
-			rc = load_result(it, it->path, err);
-		} else {
-			/* another command's JSON: its own format, but it must parse */
-			it->doc = json_load_file(it->path, JSON_REJECT_DUPLICATES, &je);
-			rc = it->doc ? 0 : -EINVAL;
-			if (rc)
-				fb_errf(err, "%s:%d:%d: %s", it->path, je.line, je.column, je.text);
+		if (!it->path) {
+			rc = -ENOMEM;
+			goto out;
 		}
+		sprintf(it->path, "%s/%s", s->dir, file);
+		/* another command's JSON: its own format, but it must parse */
+		if (!strcmp(it->command, "run"))
+			rc = load_result(it, it->path, err);
+		else if (jsonload_file(it->path, JSON_REJECT_DUPLICATES, &it->doc, err))
+			rc = -EINVAL;
 		if (rc)
-			return rc;
+			goto out;
 	}
-	return 0;
+out:
+	json_decref(files);
+	json_decref(schema);
+	free(schema_path);
+	return rc;
 }
 
 /* Without an index, a JSON file is taken for a result unless it plainly is
  * something else: it parses, names another schema (or none), and has
  * neither "config" nor "runs". Anything broken is checked as a result, so
  * the error says what is wrong with it. */
-static bool is_other(const char *path)
+static bool is_other(json_t *doc)
 {
-	json_t *doc = json_load_file(path, 0, NULL), *name;
-	bool other;
+	json_t *name;
 
-	if (!json_is_object(doc)) {
-		json_decref(doc);
+	if (!json_is_object(doc))
 		return false;
-	}
 	name = json_object_get(json_object_get(doc, "schema"), "name");
-	other = !json_object_get(doc, "config") && !json_object_get(doc, "runs") &&
-		(!json_object_get(doc, "schema") ||
-		 (json_is_string(name) && strcmp(json_string_value(name), "faultbench-result")));
-	json_decref(doc);
-	return other;
+	return !json_object_get(doc, "config") && !json_object_get(doc, "runs") &&
+	       (!json_object_get(doc, "schema") ||
+		(json_is_string(name) && strcmp(json_string_value(name), "faultbench-result")));
 }
 
 static int by_name(const void *a, const void *b)
@@ -266,23 +327,23 @@ static int load_dir(struct rset *s, struct fb_err *err)
 			break;
 		}
 		sprintf(it->path, "%s/%s", s->dir, names[i]);
-		if (is_other(it->path)) {
+		rc = jsonload_file(it->path, RESULT_FLAGS, &it->doc, err);
+		if (rc) {
+			rc = rc == -ENOMEM ? rc : -EINVAL;
+			break;
+		}
+		if (is_other(it->doc)) {
 			/* another tool's JSON (Google Benchmark, wpcost): read, not checked */
-			json_error_t je;
-
 			free(it->command);
 			it->command = strdup("other");
 			it->state = strdup("ok");
-			it->doc = json_load_file(it->path, JSON_REJECT_DUPLICATES, &je);
-			if (!it->command || !it->state)
+			if (!it->command || !it->state) {
 				rc = -ENOMEM;
-			else if (!it->doc && (rc = -EINVAL))
-				fb_errf(err, "%s:%d:%d: %s", it->path, je.line, je.column, je.text);
-			if (rc)
 				break;
+			}
 			continue;
 		}
-		rc = load_result(it, it->path, err);
+		rc = check_result(it->path, it->doc, err);
 		if (rc)
 			break;
 		it->state = dup_or_null(str_at(it->doc, "status", "state"));

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonload.h"
+
 #define MSG_LEN 512
 #define PATH_LEN 1024
 #define SHOW_LEN 48             /* longest string or JSON text quoted in a message */
@@ -1090,23 +1092,15 @@ int schema_validate(const json_t *schema, const json_t *doc, char *err, size_t e
 	return ret;
 }
 
+/* Within jsonload's limits: the document may come from anyone. */
 static int load_json(const char *path, json_t **out, char *err, size_t errlen)
 {
-	json_error_t jerr;
-	int e;
+	struct fb_err e = { "" };
+	int ret = jsonload_file(path, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, out, &e);
 
-	errno = 0;
-	*out = json_load_file(path, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-	if (*out)
-		return 0;
-	e = errno;
-	if (json_error_code(&jerr) == json_error_cannot_open_file) {
-		copy_str(err, errlen, jerr.text);
-		return e > 0 ? -e : -ENOENT;
-	}
-	if (err && errlen)
-		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-	return -EINVAL;
+	if (ret)
+		copy_str(err, errlen, e.msg);
+	return ret;
 }
 
 int schema_validate_files(const char *schema_path, const char *doc_path, char *err, size_t errlen)

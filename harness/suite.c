@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "memory.h"
 #include "modes/mode.h"
@@ -93,6 +95,7 @@ struct parse_ctx {
 	struct suite_field *global;   /* fields before the first [matrix] */
 	size_t nglobal;
 	int line;
+	json_t *ids;                  /* configuration ids so far: id -> last -dupN used */
 };
 
 static int field_error(struct parse_ctx *p, int line, const char *key, const char *fmt, ...)
@@ -423,8 +426,8 @@ static int add_config(struct parse_ctx *p, const struct suite_matrix *m, const c
 {
 	struct suite *s = p->s;
 	struct suite_config *c;
+	json_t *base;
 	char id[512];
-	int dup = 1;
 
 	if (s->nc >= SUITE_MAX_CONFIGS)
 		return field_error(p, m->line, NULL,
@@ -432,13 +435,21 @@ static int add_config(struct parse_ctx *p, const struct suite_matrix *m, const c
 				   m->name, SUITE_MAX_CONFIGS);
 	snprintf(id, sizeof(id), "%s", id_in);
 	sanitize(id);
-	for (size_t i = 0; i < s->nc; i++) {
-		if (strcmp(s->c[i].id, id))
-			continue;
-		snprintf(id, sizeof(id), "%.480s-dup%d", id_in, ++dup);
+	/* a repeated id takes the next -dupN after the last one its base took:
+	 * a lookup each, where a rescan of every id would be quadratic (cubic
+	 * for a matrix of repeated values) */
+	base = json_object_get(p->ids, id);
+	while (base) {
+		json_int_t n = json_integer_value(base) + 1;
+
+		json_integer_set(base, n);
+		snprintf(id, sizeof(id), "%.480s-dup%lld", id_in, (long long)n);
 		sanitize(id);
-		i = (size_t)-1; /* look again from the start */
+		if (!json_object_get(p->ids, id))
+			break;
 	}
+	if (json_object_set_new(p->ids, id, json_integer(1)))
+		return -ENOMEM;
 	if (!(s->nc & (s->nc - 1)) || !s->c) {
 		size_t cap = s->nc ? s->nc * 2 : 16;
 		struct suite_config *grown = realloc(s->c, cap * sizeof(*grown));
@@ -678,14 +689,18 @@ static int expand_matrix(struct parse_ctx *p, struct suite_matrix *m)
 
 int suite_parse(struct suite *s, const char *path, const char *text, struct fb_err *err)
 {
-	struct parse_ctx p = { .s = s, .path = path, .err = err };
+	struct parse_ctx p = { .s = s, .path = path, .err = err, .ids = json_object() };
 	const char *at = text;
 	int rc = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->path = strdup(path);
-	if (!s->path)
+	if (!s->path || !p.ids) {
+		json_decref(p.ids);
+		free(s->path);
+		s->path = NULL;
 		return -ENOMEM;
+	}
 	while (*at && !rc) {
 		const char *nl = strchr(at, '\n');
 		size_t len = nl ? (size_t)(nl - at) : strlen(at);
@@ -730,6 +745,7 @@ int suite_parse(struct suite *s, const char *path, const char *text, struct fb_e
 	for (size_t i = 0; i < s->nm && !rc; i++)
 		rc = expand_matrix(&p, &s->m[i]);
 	free_fields(p.global, p.nglobal);
+	json_decref(p.ids);
 	if (rc == -ENOMEM)
 		fb_errf(err, "%s: out of memory", path);
 	if (rc)
