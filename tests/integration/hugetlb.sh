@@ -74,7 +74,13 @@ killed_mid_run_restores() { # signal
 	RC=$?
 	[ "$RC" -ne 0 ] || fail "a killed run must not exit 0"
 	[ "$(hp_nr)" = "$before" ] || fail "after SIG$1 nr_hugepages is $(hp_nr), was $before"
-	[ ! -e "$T/r.json" ] || fail "a killed run left a result file"
+	if [ "$1" = TERM ]; then
+		# a stop: what finished is kept, whole, and marked (interrupt.sh has more)
+		validate "$T/r.json"
+		[ "$(jget "$T/r.json" .status.state)" = interrupted ] || fail "not marked interrupted"
+	else
+		[ ! -e "$T/r.json" ] || fail "a crashed run left a result file"
+	fi
 	ls "$T" | grep -q tmp && fail "a killed run left a temp file"
 	return 0
 }

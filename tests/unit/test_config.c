@@ -217,7 +217,7 @@ static void test_other_good_flags(void **state)
 	parse_ok(&c, ARGS("--zero-fraction", "0.25"));
 	assert_true(c.zero_fraction == 0.25);
 
-	parse_ok(&c, ARGS("--inject", "corrupt-copy:5"));
+	parse_ok(&c, ARGS("--mode", "uffd-stock", "--inject", "corrupt-copy:5"));
 	assert_int_equal(c.inject, INJECT_CORRUPT_COPY);
 	assert_int_equal(c.inject_page, 5);
 
@@ -300,7 +300,9 @@ static const struct bad_case bad_cases[] = {
 	/* 100T in one slice is more pages than a workload can index */
 	{ { "--size", "100T" }, { "--size" } },
 	{ { "--size", "4K", "--vcpus", "2" }, { "--size" } },
-	{ { "--inject", "corrupt-copy:999999999" }, { "--inject", "999999999" } },
+	{ { "--mode", "uffd-stock", "--inject", "corrupt-copy:999999999" }, { "--inject", "999999999" } },
+	{ { "--inject", "corrupt-copy:1" }, { "--inject", "mode none resolves no faults" } },
+	{ { "--mode", "zero-unreg", "--inject", "enomem-copy:1" }, { "--inject", "only with --mode uffd-stock" } },
 	{ { "--inject", "bogus:1" }, { "--inject", "corrupt-copy", "duplicate-copy", "drop-copy" } },
 	{ { "--inject", "corrupt-copy" }, { "--inject" } },
 	{ { "--inject", "drop-copy:x" }, { "--inject" } },
