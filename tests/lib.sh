@@ -27,6 +27,15 @@ hp_state() {
 }
 
 skip() { echo "skip: $*"; exit 77; }
+
+# Ratios of two modes' speed hold for the real binary, not for one built
+# with a sanitizer, which instruments every guest access (TSan: 5-15x).
+need_plain_build() {
+	case "${FB_BUILD:-build}" in
+	build) ;;
+	*) skip "speed ratios mean nothing in a sanitizer build ($FB_BUILD)" ;;
+	esac
+}
 fail() { echo "FAIL: $*"; exit 1; }
 
 # jq over a result file; fails the test when jq fails

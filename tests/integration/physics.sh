@@ -4,6 +4,7 @@
 rate() { jq -er '.summary.paging_rate_pps.median' "$1"; }
 
 t_populated_touch_beats_faulting() {
+	need_plain_build
 	run_ok_or_skip "$T/none.json" --mode none --size 64M --reps 3 || return $?
 	run_ok_or_skip "$T/pop.json" --mode populate --size 64M --reps 3 || return $?
 	# touching present pages costs no fault: at least 2x (typically 10x+)
@@ -14,6 +15,7 @@ t_populated_touch_beats_faulting() {
 }
 
 t_kernel_fill_beats_uffd_round_trip() {
+	need_plain_build
 	run_ok_or_skip "$T/none.json" --mode none --size 32M --reps 3 || return $?
 	run_ok_or_skip "$T/uffd.json" --mode uffd-stock --size 32M --reps 3 || return $?
 	# a userspace round trip (two context switches and a copy) per fault
