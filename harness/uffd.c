@@ -518,6 +518,7 @@ void uffd_server_stop(struct uffd_server *s)
 int uffd_continue(struct uffd_handler *h, uint64_t dst, uint64_t len)
 {
 	struct uffdio_continue cont;
+	unsigned nomem = 0;
 
 	for (;;) {
 		cont = (struct uffdio_continue){ .range = { .start = dst, .len = len } };
@@ -530,6 +531,13 @@ int uffd_continue(struct uffd_handler *h, uint64_t dst, uint64_t len)
 			h->c.eexist++;
 			wake_range(h->uffd, &h->c, dst, len);
 			return 1;
+		}
+		if (errno == ENOMEM) {
+			int rc = resolve_failed(&h->c, errno, &nomem);
+
+			if (rc < 0)
+				return rc;
+			continue;
 		}
 		if (errno != EAGAIN) {
 			count_error(&h->c, errno);

@@ -68,8 +68,9 @@ void uffd_server_stop(struct uffd_server *s);
 
 /* UFFDIO_COPY / UFFDIO_ZEROPAGE of [dst, dst+len), counted into c. EEXIST
  * (another resolver won) is success; without dontwake the range is then
- * woken, for a faulter asleep on it. EAGAIN and partial copies are retried.
- * Async-signal-safe (ioctl only). 0 or -errno. */
+ * woken, for a faulter asleep on it. EAGAIN and partial copies are retried,
+ * ENOMEM up to 100 times 1 ms apart; ENOENT, ESRCH and the rest fail.
+ * Async-signal-safe (ioctl and nanosleep only). 0 or -errno. */
 int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len,
 	      bool dontwake);
 int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len, bool dontwake);
@@ -80,7 +81,8 @@ int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len,
 int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint64_t page);
 /* Resolve a MINOR fault by mapping the page cache page (UFFDIO_CONTINUE).
  * 0: this call mapped it; 1: it was already mapped (EEXIST, counted, faulter
- * woken); -errno: failed (counted). EAGAIN is retried and counted. */
+ * woken); -errno: failed (counted). EAGAIN and ENOMEM are retried and
+ * counted, as for uffd_copy(). */
 int uffd_continue(struct uffd_handler *h, uint64_t dst, uint64_t len);
 
 
