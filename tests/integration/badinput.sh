@@ -48,7 +48,8 @@ t_handlers_and_readers() { bad "--handlers --readers" --handlers 2 --readers 2; 
 t_handlers_divide() { bad "--handlers 3" --mode uffd-stock --uffd per-vcpu --vcpus 2 --handlers 3; }
 t_overlap_per_vcpu_uffd() { bad "--uffd per-vcpu --overlap" --mode uffd-stock --uffd per-vcpu --overlap --vcpus 2; }
 t_inject_kind() { bad "--inject corrupt-copy:PAGE" --inject explode:1; }
-t_inject_page() { bad "--inject" --inject corrupt-copy:99999999 --size 4M; }
+t_inject_page() { bad "--inject: page 99999999 is outside" --mode uffd-stock --inject corrupt-copy:99999999 --size 4M; }
+t_inject_no_resolver() { bad "--inject: mode none resolves no faults" --mode none --inject corrupt-copy:1 --size 4M; }
 t_slice_too_small() { bad "--size" --size 4K --vcpus 2; }
 t_unknown_command() {
 	"$FB" frobnicate >"$T/out" 2>&1; RC=$?
@@ -69,3 +70,9 @@ t_help_is_not_an_error() {
 	grep -q "uffd-stock" "$T/out" || fail "--mode help must list the modes"
 }
 t_harness_memory_bound() { bad "access sequences" --size 2T --vcpus 1 --per-vcpu --allow-overcommit --mode uffd-stock; }
+
+# the table in README.md's Reliability section: every row must be exit 2
+t_readme_table_inputs() {
+	bash "$FB_ROOT/tests/bad_inputs.sh" "$FB" >"$T/table" 2>&1 || { cat "$T/table"; fail "a README bad input is not exit 2"; }
+	grep -q '^[0-9]* inputs, [0-9]* rejected with exit 2$' "$T/table" || fail "no summary line"
+}

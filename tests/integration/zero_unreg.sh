@@ -150,6 +150,16 @@ t_corrupt_copy_fails_verify() {
 	[ "$(jget "$out" '.runs[0].verify.first_bad_page')" = 100 ] || fail "first bad page must be 100"
 }
 
+t_dropped_copy_trips_watchdog() {
+	local out=$T/r.json
+	fbrun run --mode zero-unreg --size 8M --vcpus 2 --reps 1 --warmup 0 --inject drop-copy:5 \
+		--fault-timeout 1 --out "$out"
+	[ "$RC" -eq 77 ] && skip "$(jq -r .status.reason "$out")"
+	expect_rc 1 "a lost fault"
+	jget "$out" .status.reason | grep -q 'watchdog: vCPU 0 .* page 5 .*alive' ||
+		fail "reason must name vCPU 0, page 5 and the handlers: $(jq .status.reason "$out")"
+}
+
 t_overlap_per_vcpu_is_bad_input() {
 	fbrun run --mode zero-unreg --size 8M --vcpus 2 --overlap --uffd per-vcpu --out "$T/r.json"
 	expect_rc 2 "--overlap with --uffd per-vcpu"

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The bad inputs README.md tabulates, tried for real: each row runs
+# faultbench and prints its exit code and the first line of its message.
+# Usage: bash tests/bad_inputs.sh [faultbench]   (after `make`)
+# Exits 1 when an input does not get exit 2 (bad input).
+set -u
+cd "$(dirname "$0")/.."
+FB=${1:-$PWD/faultbench}
+T=$(mktemp -d /tmp/fbbad.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+bad=0 n=0
+
+row() { # what command...
+	local what=$1 rc msg
+	shift
+	( cd "$T" && "$FB" "$@" >/dev/null 2>"$T/err" </dev/null )
+	rc=$?
+	msg=$(grep -v '^usage:' "$T/err" | head -1)
+	msg=${msg//$T\//}
+	msg=${msg//|/\\|}
+	[ ${#msg} -gt 150 ] && msg="${msg:0:147}..."
+	printf '| %s | %s | `%s` |\n' "$what" "$rc" "$msg"
+	n=$((n + 1))
+	[ "$rc" = 2 ] || bad=$((bad + 1))
+}
+
+suite() { # what text
+	printf '%b' "$2" >"$T/s.suite"
+	row "suite: $1" suite "$T/s.suite" --list
+}
+
+# A valid one-run result set to spoil: report and gate must reject each.
+"$FB" run --mode none --size 4M --reps 2 --warmup 0 --quiet --out "$T/good/run.json" >/dev/null 2>&1 ||
+	{ echo "cannot make a valid result" >&2; exit 1; }
+json() { # what jq-filter-or-raw
+	rm -rf "$T/set" && mkdir -p "$T/set"
+	case $2 in
+	raw:*) printf '%b' "${2#raw:}" >"$T/set/run.json" ;;
+	*) jq "$2" "$T/good/run.json" >"$T/set/run.json" ;;
+	esac
+	row "result: $1" report "$T/set" --out "$T/rep"
+}
+
+echo "| input | exit | message |"
+echo "|---|---|---|"
+row "unknown flag" run --bogus
+row "flag without its value" run --size
+row "unknown mode" run --mode nope
+row "unknown backing" run --backing disk
+row "size with a bad suffix" run --size 12Q
+row "size that overflows" run --size 99999999999999999999
+row "size that overflows with its suffix" run --size 18014398509481984K
+row "size beyond RAM" run --size 64T
+row "hugetlb size not a multiple of the page" run --backing hugetlb --size 3M
+row "0 vCPUs" run --vcpus 0
+row "100000 vCPUs" run --vcpus 100000
+row "negative count" run --vcpus -3
+row "NaN fraction" run --zero-fraction nan
+row "--overlap with per-vCPU uffds" run --mode uffd-stock --uffd per-vcpu --overlap --vcpus 2
+row "--per-vcpu with --overlap" run --per-vcpu --overlap
+row "handlers that do not divide over uffds" run --mode uffd-stock --uffd per-vcpu --vcpus 2 --handlers 3
+row "access sequences larger than the harness allows" run --size 2T --per-vcpu --allow-overcommit --mode uffd-stock
+row "injection into a mode with no resolver" run --mode none --inject corrupt-copy:1
+row "injected page outside the region" run --mode uffd-stock --inject drop-copy:99999999 --size 4M
+row "unknown command" frobnicate
+suite "unknown field" '[m]\nmode: none\nsise: 4M\n'
+suite "bad size" '[m]\nmode: none\nsize: 64M 3X\n'
+suite "bad yes/no" '[m]\nmode: none\noverlap: perhaps\n'
+suite "unknown mode" '[m]\nmode: none not-a-mode\n'
+suite "field outside a section" 'mode: none\n'
+row "suite: no such suite" suite no-such-suite
+json "empty file" 'raw:'
+json "truncated" 'raw:{"schema": {"name": '
+json "an array, not an object" 'raw:[1, 2, 3]'
+json "not UTF-8" 'raw:{"a": "\xff\xfe"}'
+json "number too large for a double" 'raw:{"schema": 1e999}'
+json "wrong type: rate as a string" '.runs[0].aggregate.paging_rate_pps = "fast"'
+json "wrong type: runs as an object" '.runs = {}'
+json "missing field" 'del(.config)'
+json "negative count" '.runs[0].aggregate.pages = -1'
+json "huge array (1M runs)" '.runs = [range(1000000) | 0]'
+json "nesting 10000 deep" "raw:$(printf '[%.0s' $(seq 10000))"
+rm -rf "$T/set" && mkdir -p "$T/set" && printf '{"runs": [' >"$T/set/run.json"
+row "gate: truncated baseline" gate --baseline "$T/set" --current "$T/good"
+row "gate: unknown threshold metric" gate --baseline "$T/good" --current "$T/good" --threshold speed=5
+echo
+echo "$n inputs, $((n - bad)) rejected with exit 2"
+[ "$bad" = 0 ]
