@@ -511,11 +511,24 @@ int config_parse_run(struct fb_config *c, int argc, char **argv, struct fb_err *
 	return config_resolve(c, err);
 }
 
+/* The modes whose flags include all of `flags`, comma-separated, for messages. */
+static const char *modes_with(unsigned flags, char *buf, size_t n)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < fault_modes_count && off < n; i++)
+		if ((fault_modes[i]->flags & flags) == flags)
+			off += (size_t)snprintf(buf + off, n - off, "%s%s", off ? ", " : "",
+						fault_modes[i]->name);
+	return buf;
+}
+
 int config_resolve(struct fb_config *c, struct fb_err *err)
 {
 	const struct host_caps *h = probe_host();
 	uint64_t ps, total_pages, nuffds, own;
-	char a[32], b[32];
+	char a[32], b[32], names[160];
 
 	ps = c->backing->page_size(c, h);
 	c->page_size = ps;
@@ -595,13 +608,14 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 	/* a mode that installs no pages of the image has no resolver to break */
 	if (c->inject != INJECT_NONE && !(c->mode->flags & MODE_FILLS_IMAGE)) {
 		fb_errf(err, "--inject: mode %s resolves no faults, so there is nothing to inject into; "
-			"accepted with uffd-stock, zero-unreg, memfault-exit, uffd-minor",
-			c->mode->name);
+			"accepted with %s", c->mode->name,
+			modes_with(MODE_FILLS_IMAGE, names, sizeof(names)));
 		return -EINVAL;
 	}
-	if (c->inject >= INJECT_KILL_HANDLER && strcmp(c->mode->name, "uffd-stock")) {
-		fb_errf(err, "--inject %s: only with --mode uffd-stock",
-			enum_name_of(inject_names, FB_ARRAY_SIZE(inject_names), (int)c->inject));
+	if (c->inject >= INJECT_KILL_HANDLER && !(c->mode->flags & MODE_INJECTS_ERRORS)) {
+		fb_errf(err, "--inject %s: only with --mode %s",
+			enum_name_of(inject_names, FB_ARRAY_SIZE(inject_names), (int)c->inject),
+			modes_with(MODE_INJECTS_ERRORS, names, sizeof(names)));
 		return -EINVAL;
 	}
 	if (c->inject != INJECT_NONE && c->inject_page >= total_pages) {

@@ -57,7 +57,6 @@ struct vcpu {
 	struct vcpu_stats *st;
 	_Atomic uint64_t progress;  /* accesses done; read by the watchdog */
 	_Atomic int done;
-	bool kicked;             /* left its loop early */
 } __attribute__((aligned(FB_CACHELINE)));
 
 struct run_ctx {
@@ -174,7 +173,6 @@ static void *vcpu_main(void *arg)
 	pthread_barrier_wait(&ctx->start);
 	if (sigsetjmp(jb, 1)) {
 		kick_jmp = NULL;
-		v->kicked = true;
 		atomic_store_explicit(&v->done, 1, memory_order_release);
 		return NULL;
 	}
@@ -360,7 +358,7 @@ static void handler_state(struct run_ctx *ctx, uint64_t now, char *buf, size_t n
 {
 	const struct mode_run *r = &ctx->mr;
 	uint64_t last = atomic_load_explicit(&r->last_read_ns, memory_order_relaxed);
-	int e = atomic_load_explicit(&r->fatal_errno, memory_order_relaxed);
+	int e = atomic_load_explicit(&r->fatal_errno, memory_order_acquire);
 	int len;
 
 	if (!(ctx->cfg->mode->flags & MODE_USES_UFFD)) {
@@ -430,15 +428,19 @@ static int wait_vcpus(struct run_ctx *ctx)
 				goto out;
 			}
 		}
-		e = atomic_load_explicit(&ctx->mr.fatal_errno, memory_order_relaxed);
+		e = atomic_load_explicit(&ctx->mr.fatal_errno, memory_order_acquire);
 		if (e) {
-			uint64_t pg = atomic_load_explicit(&ctx->mr.fatal_page, memory_order_relaxed);
+			uint64_t pg = atomic_load_explicit(&ctx->mr.fatal_page, memory_order_relaxed) - 1;
+			char why[64] = "";
 
+			if (e == ENOMEM)
+				snprintf(why, sizeof(why), ", %d retries 1 ms apart did not help",
+					 FB_ENOMEM_RETRIES);
+			else if (e == ENOENT || e == ESRCH)
+				snprintf(why, sizeof(why), ": the guest memory's layout changed under it");
 			fb_errf(&ctx->err, "handler: resolving page %lld failed with %s (%s)%s; "
-				"the repetition is stopped", pg == UINT64_MAX ? -1LL : (long long)pg,
-				strerrorname_np(e) ? strerrorname_np(e) : "?", strerror(e),
-				e == ENOMEM ? ", 100 retries 1 ms apart did not help" :
-				e == ENOENT || e == ESRCH ? ": the guest memory's layout changed under it" : "");
+				"the repetition is stopped", pg == UINT64_MAX - 1 ? -1LL : (long long)pg,
+				strerrorname_np(e) ? strerrorname_np(e) : "?", strerror(e), why);
 			rc = -EIO;
 			goto out;
 		}
@@ -663,9 +665,11 @@ static int alloc_rep(const struct fb_config *cfg, struct rep_result *rr, unsigne
 
 static const char *stop_name(void)
 {
-	int sig = run_stop_sig;
+	static char name[16];
+	const char *abbrev = sigabbrev_np(run_stop_sig);
 
-	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+	snprintf(name, sizeof(name), "SIG%s", abbrev ? abbrev : "?");
+	return name;
 }
 
 static void rep_free(struct rep_result *rr)

@@ -142,17 +142,16 @@ static int resolve_ioctl(int uffd, unsigned long req, void *arg)
 /* What a failed COPY or ZEROPAGE does next: 1 to retry, or -errno to fail
  * the resolve. EAGAIN (mmap_changing while a REMOVE or fork is in flight, or
  * a partial copy) is retried at once. ENOMEM is retried 1 ms apart, up to
- * ENOMEM_RETRIES times in a row. ENOENT (the range is no longer registered)
+ * FB_ENOMEM_RETRIES times in a row. ENOENT (the range is no longer registered)
  * and ESRCH (the mm is gone) mean the layout changed for good: no retry
  * can help. All are counted. Async-signal-safe. */
-#define ENOMEM_RETRIES 100
 static int resolve_failed(struct mode_counters *c, int e, unsigned *nomem)
 {
 	if (e == EAGAIN) {
 		c->eagain++;
 		return 1;
 	}
-	if (e == ENOMEM && ++*nomem <= ENOMEM_RETRIES) {
+	if (e == ENOMEM && ++*nomem <= FB_ENOMEM_RETRIES) {
 		struct timespec ms = { 0, 1000000 };
 
 		c->enomem++;
@@ -288,12 +287,14 @@ static void spin_ns(uint64_t ns)
 static void report_fatal(struct mode_run *r, const struct uffd_msg *m, int e)
 {
 	uint64_t page = (m->arg.pagefault.address - (uintptr_t)r->gm->base) / r->cfg->page_size;
-	int none = 0;
+	uint64_t none = 0;
 
 	if (m->event != UFFD_EVENT_PAGEFAULT)
-		page = UINT64_MAX;
-	atomic_store_explicit(&r->fatal_page, page, memory_order_relaxed);
-	atomic_compare_exchange_strong(&r->fatal_errno, &none, e);
+		page = UINT64_MAX - 1;
+	/* the first failure claims fatal_page (page + 1, so 0 means unclaimed),
+	 * then publishes its errno: a reader that sees the errno sees its page */
+	if (atomic_compare_exchange_strong(&r->fatal_page, &none, page + 1))
+		atomic_store_explicit(&r->fatal_errno, e, memory_order_release);
 }
 
 /* 0, or -ECANCELED when the handler must exit (--inject kill-handler). */

@@ -69,7 +69,7 @@ void uffd_server_stop(struct uffd_server *s);
 /* UFFDIO_COPY / UFFDIO_ZEROPAGE of [dst, dst+len), counted into c. EEXIST
  * (another resolver won) is success; without dontwake the range is then
  * woken, for a faulter asleep on it. EAGAIN and partial copies are retried,
- * ENOMEM up to 100 times 1 ms apart; ENOENT, ESRCH and the rest fail.
+ * ENOMEM up to FB_ENOMEM_RETRIES times 1 ms apart; ENOENT, ESRCH and the rest fail.
  * Async-signal-safe (ioctl and nanosleep only). 0 or -errno. */
 int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len,
 	      bool dontwake);

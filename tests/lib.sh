@@ -29,7 +29,7 @@ hp_state() {
 skip() { echo "skip: $*"; exit 77; }
 
 # Ratios of two modes' speed hold for the real binary, not for one built
-# with a sanitizer, which instruments every guest access (TSan: 5-15x).
+# with a sanitizer, which instruments every guest access.
 need_plain_build() {
 	case "${FB_BUILD:-build}" in
 	build) ;;

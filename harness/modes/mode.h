@@ -22,9 +22,13 @@ enum mode_flags {
 	MODE_USES_UFFD = 1 << 0,     /* needs userfaultfd to be openable */
 	MODE_FILLS_IMAGE = 1 << 1,   /* pages hold the source image, not zeros */
 	MODE_NO_OVERLAP = 1 << 2,    /* cannot serve overlapping slices */
+	MODE_INJECTS_ERRORS = 1 << 3, /* its handlers take --inject kill-handler, *-copy errnos */
 };
 
 /* Counted by the mode's own threads, summed after they stop. */
+/* A resolve retries ENOMEM this many times, 1 ms apart, then fails. */
+#define FB_ENOMEM_RETRIES 100
+
 struct mode_counters {
 	uint64_t uffd_msgs;        /* fault messages read */
 	uint64_t uffd_events;      /* non-fault events read (REMOVE, UNMAP, ...) */
@@ -38,7 +42,7 @@ struct mode_counters {
 	uint64_t pages_zeroed;     /* pages installed by UFFDIO_ZEROPAGE */
 	uint64_t eexist;           /* resolve found the page already there */
 	uint64_t eagain;           /* resolve had to be retried */
-	uint64_t enomem;           /* ... retried after ENOMEM (the run fails after 100) */
+	uint64_t enomem;           /* ... retried after ENOMEM (FB_ENOMEM_RETRIES at most) */
 	uint64_t ioctl_errors;     /* other errors: the run fails */
 	int first_error;           /* errno of the first such error */
 };
@@ -64,7 +68,7 @@ struct mode_run {
 	 * relaxed atomics; fatal_errno ends the repetition at once. */
 	_Atomic unsigned handlers_alive;
 	_Atomic int fatal_errno;           /* first error no retry can cure, 0: none */
-	_Atomic uint64_t fatal_page;
+	_Atomic uint64_t fatal_page;       /* its page + 1 (UINT64_MAX: not a fault) */
 	_Atomic uint64_t last_read_ns;     /* when a handler last read messages */
 
 	/* Set by a mode whose run legitimately changes pages behind the vCPUs
