@@ -1,5 +1,5 @@
 /* The report's experiments: a result set's measured runs grouped by what
- * they measured (backing, size, workload, …: env_keys below); inside a
+ * they measured (backing, size, workload, …: report_env_keys below); inside a
  * group, rows are vCPU counts and columns are modes, a mode split further
  * by any other setting that varies among its own results (uffd=per-vcpu,
  * exit=bitmap, …). No mode is named here except the reference column of
@@ -17,7 +17,7 @@
 
 /* Settings that change what is measured: results differing in one of these
  * are different experiments and go to different tables. */
-static const char *const env_keys[] = {
+const char *const report_env_keys[] = {
 	"backing", "hugepage_bytes", "size_bytes", "per_vcpu", "overlap", "workload", "access",
 	"numa", "pin", "zero_fraction", "balloon", "service_delay_us",
 };
@@ -37,7 +37,9 @@ static bool in(const char *k, const char *const *list, size_t n)
 	return false;
 }
 
-#define IS_ENV(k) in(k, env_keys, FB_ARRAY_SIZE(env_keys))
+const size_t report_env_keys_count = FB_ARRAY_SIZE(report_env_keys);
+
+#define IS_ENV(k) in(k, report_env_keys, report_env_keys_count)
 #define IS_IGNORED(k) in(k, ignore_keys, FB_ARRAY_SIZE(ignore_keys))
 
 /* ---- samples ---- */
@@ -84,12 +86,11 @@ double dvec_max(struct dvec *d)
 	return d->n ? d->v[d->n - 1] : NAN;
 }
 
-
 /* ---- groups, columns, cells ---- */
 
 static const char *const lat_json[NLAT] = { "p50", "p90", "p99", "p999", "max" };
 
-static char *config_str(json_t *cfg, const char *k)
+char *report_config_str(json_t *cfg, const char *k)
 {
 	json_t *v = json_object_get(cfg, k);
 
@@ -129,11 +130,11 @@ static json_t *env_of(json_t *cfg)
 {
 	json_t *env = json_object();
 
-	for (size_t i = 0; i < FB_ARRAY_SIZE(env_keys); i++) {
-		json_t *v = json_object_get(cfg, env_keys[i]);
+	for (size_t i = 0; i < report_env_keys_count; i++) {
+		json_t *v = json_object_get(cfg, report_env_keys[i]);
 
 		if (v)
-			json_object_set(env, env_keys[i], v);
+			json_object_set(env, report_env_keys[i], v);
 	}
 	return env;
 }
@@ -200,7 +201,7 @@ static json_t *varying_keys(const struct report *r, const struct group *g, const
 	return keys;
 }
 
-static json_t *default_config(void)
+json_t *report_default_config(void)
 {
 	static json_t *d;
 	struct fb_config c;
@@ -224,10 +225,10 @@ static size_t column_for(struct group *g, json_t *cfg, json_t *keys)
 	off = (size_t)snprintf(label, sizeof(label), "%s", mode);
 	json_array_foreach(keys, j, x) {
 		const char *k = json_string_value(x);
-		char *v = config_str(cfg, k);
+		char *v = report_config_str(cfg, k);
 
 		json_object_set(vals, k, json_object_get(cfg, k));
-		nondefault += !json_equal(json_object_get(cfg, k), json_object_get(default_config(), k));
+		nondefault += !json_equal(json_object_get(cfg, k), json_object_get(report_default_config(), k));
 		if (off < sizeof(label))
 			off += (size_t)snprintf(label + off, sizeof(label) - off, " %s=%s", k, v ? v : "?");
 		free(v);
@@ -379,89 +380,6 @@ static int sort_columns(struct group *g)
 	return 0;
 }
 
-static void sanitize(char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '.' || *s == '-' || *s == '+'))
-			*s = '_';
-}
-
-/* Names and titles from the env values: the slug keeps what varies across
- * the set, the title says everything a reader needs. */
-static void name_groups(struct report *r)
-{
-	for (size_t i = 0; i < r->ng; i++) {
-		struct group *g = &r->g[i];
-		json_t *cfg = json_object_get(r->s->it[g->item[0]].doc, "config");
-		char *backing = config_str(cfg, "backing"), *hp = config_str(cfg, "hugepage_bytes");
-		char *size = config_str(cfg, "size_bytes"), *wl = config_str(cfg, "workload");
-		char *acc = config_str(cfg, "access"), *pg = config_str(cfg, "page_bytes");
-		size_t off = 0, toff;
-		bool hugetlb = backing && strstr(backing, "hugetlb");
-
-		/* the backing always leads: a slug should say what memory it is */
-		off = (size_t)snprintf(g->slug, sizeof(g->slug), "%s", backing ? backing : "results");
-		if (hugetlb)
-			off += (size_t)snprintf(g->slug + off, sizeof(g->slug) - off, "-%s", hp);
-		toff = (size_t)snprintf(g->title, sizeof(g->title), "%s %s pages, %s %s, %s %s", backing,
-					hugetlb ? hp : pg, size,
-					json_is_true(json_object_get(cfg, "per_vcpu")) ? "per vCPU" :
-					json_is_true(json_object_get(cfg, "overlap")) ? "shared by all vCPUs" :
-					"in all", wl, acc);
-		for (size_t k = 0; k < FB_ARRAY_SIZE(env_keys); k++) {
-			const char *key = env_keys[k];
-			json_t *v = json_object_get(g->env, key);
-			bool varies = false;
-			char *txt;
-
-			for (size_t j = 0; j < r->ng && !varies; j++)
-				varies = !json_equal(v, json_object_get(r->g[j].env, key));
-			if (!varies)
-				continue;
-			txt = config_str(cfg, key);
-			if (!strcmp(key, "backing") || !strcmp(key, "hugepage_bytes"))
-				; /* already there */
-			else if (!strcmp(key, "size_bytes") || !strcmp(key, "workload") ||
-				 !strcmp(key, "access"))
-				off += (size_t)snprintf(g->slug + off, sizeof(g->slug) - off, "%s%s",
-							off ? "-" : "", txt);
-			else
-				off += (size_t)snprintf(g->slug + off, sizeof(g->slug) - off, "%s%s-%s",
-							off ? "-" : "", key, txt);
-			if (off >= sizeof(g->slug))
-				off = sizeof(g->slug) - 1;
-			/* the title already has the usual ones */
-			if (strcmp(key, "backing") && strcmp(key, "hugepage_bytes") &&
-			    strcmp(key, "size_bytes") && strcmp(key, "workload") && strcmp(key, "access") &&
-			    strcmp(key, "per_vcpu") && strcmp(key, "overlap") && toff < sizeof(g->title))
-				toff += (size_t)snprintf(g->title + toff, sizeof(g->title) - toff, ", %s=%s",
-							 key, txt);
-			free(txt);
-		}
-		sanitize(g->slug);
-		/* two groups can differ only in keys we left out of the slug */
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(r->g[j].slug, g->slug))
-				continue;
-			char tail[24];
-			size_t len = strlen(g->slug), tl;
-
-			tl = (size_t)snprintf(tail, sizeof(tail), "-%zu", i + 1);
-			if (len + tl >= sizeof(g->slug))
-				len = sizeof(g->slug) - 1 - tl;
-			memcpy(g->slug + len, tail, tl + 1);
-			j = (size_t)-1;
-		}
-		free(backing);
-		free(hp);
-		free(size);
-		free(wl);
-		free(acc);
-		free(pg);
-	}
-}
-
 int report_groups_build(struct report *r)
 {
 	const struct rset *s = r->s;
@@ -515,7 +433,7 @@ int report_groups_build(struct report *r)
 		if (sort_columns(g))
 			return -ENOMEM;
 	}
-	name_groups(r);
+	report_name_groups(r);
 	return 0;
 }
 

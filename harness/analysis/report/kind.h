@@ -104,6 +104,16 @@ struct report {
 /* Groups the set's measured runs into r->g, named and sorted. 0 or -ENOMEM. */
 int report_groups_build(struct report *r);
 void report_groups_free(struct report *r);
+/* Gives each group its slug (for file names) and title (for captions),
+ * words a person reads (names.c). */
+void report_name_groups(struct report *r);
+/* The config keys that tell experiments apart (group.c). */
+extern const char *const report_env_keys[];
+extern const size_t report_env_keys_count;
+/* A config value as text ("2M", "yes", "0.5"); "-" when absent. Caller frees. */
+char *report_config_str(json_t *cfg, const char *k);
+/* What `faultbench run` uses when a flag is not given, as a result's config. */
+json_t *report_default_config(void);
 /* The cell of column col at v vCPUs, or NULL. */
 struct cell *group_cell(struct group *g, size_t col, long v);
 /* Whether any column ran v vCPUs on fewer hardware threads. */

@@ -68,7 +68,7 @@ static void emit(struct report *r, struct group *g)
 	struct table t;
 	char base[256];
 
-	snprintf(base, sizeof(base), "%s.latency", g->slug);
+	snprintf(base, sizeof(base), "latency-%s", g->slug);
 	if (!latency_table(r, g, &t))
 		report_emit_table(r, &t, base, latency_csv, g);
 	table_free(&t);

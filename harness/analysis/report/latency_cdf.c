@@ -12,7 +12,7 @@ static void cdf_plot(struct report *r, struct group *g, long v)
 	size_t nseries = 0;
 	FILE *f;
 
-	snprintf(base, sizeof(base), "%s.cdf-%ldv", g->slug, v);
+	snprintf(base, sizeof(base), "latency-cdf-at-%ld-vcpu%s-%s", v, v == 1 ? "" : "s", g->slug);
 	snprintf(rel, sizeof(rel), "plots/data/%s.dat", base);
 	f = report_open(r, rel);
 	if (!f)

@@ -30,7 +30,7 @@ static void micro_section(struct report *r, struct group *g)
 	table_head(&t, 2, "CPU time");
 	table_head(&t, 3, "iterations");
 	table_head(&t, 4, "items/s");
-	f = report_open(r, "tables/micro.csv");
+	f = report_open(r, "tables/micro-benchmarks.csv");
 	if (f)
 		fprintf(f, "benchmark,real_time,cpu_time,time_unit,iterations,items_per_second,error\n");
 	for (size_t i = 0; i < r->s->n; i++) {
@@ -71,28 +71,28 @@ static void micro_section(struct report *r, struct group *g)
 			}
 		}
 	}
-	report_close(r, f, "tables/micro.csv");
+	report_close(r, f, "tables/micro-benchmarks.csv");
 	if (asprintf(&t.caption, "Google Benchmark micro-benchmarks (`make micro`): one operation "
 		     "each, time per iteration.") < 0)
 		t.caption = NULL;
 	t.note = strdup(r->host_line);
-	if ((f = report_open(r, "tables/micro.md"))) {
+	if ((f = report_open(r, "tables/micro-benchmarks.md"))) {
 		table_md(&t, f);
-		report_close(r, f, "tables/micro.md");
+		report_close(r, f, "tables/micro-benchmarks.md");
 	}
-	if ((f = report_open(r, "tables/micro.tex"))) {
+	if ((f = report_open(r, "tables/micro-benchmarks.tex"))) {
 		table_tex(&t, f);
-		report_close(r, f, "tables/micro.tex");
+		report_close(r, f, "tables/micro-benchmarks.tex");
 	}
 	table_md(&t, r->md);
-	fprintf(r->md, "\nFiles: [Markdown](tables/micro.md) · [LaTeX](tables/micro.tex) · [CSV](tables/micro.csv)\n\n");
+	fprintf(r->md, "\nFiles: [Markdown](tables/micro-benchmarks.md) · [LaTeX](tables/micro-benchmarks.tex) · [CSV](tables/micro-benchmarks.csv)\n\n");
 	table_html(&t, r->html);
 	r->ntables++;
 	table_free(&t);
 }
 
 const struct report_kind report_kind_micro = {
-	.name = "micro",
+	.name = "micro-benchmarks",
 	.scope = REPORT_PER_SET,
 	.applies = applies,
 	.emit = micro_section,

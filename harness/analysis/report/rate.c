@@ -116,7 +116,12 @@ static void emit(struct report *r, struct group *g)
 	struct table t;
 	char base[256];
 
-	snprintf(base, sizeof(base), "%s.rate", g->slug);
+	/* the same base as the plot beside it (rate_plot.c, rate_bars.c) */
+	if (g->nv > 1)
+		snprintf(base, sizeof(base), "rate-vs-vcpus-%s", g->slug);
+	else
+		snprintf(base, sizeof(base), "rate-at-%ld-vcpu%s-%s", g->vcpus[0],
+			 g->vcpus[0] == 1 ? "" : "s", g->slug);
 	if (!rate_table(r, g, &t))
 		report_emit_table(r, &t, base, rate_csv, g);
 	table_free(&t);

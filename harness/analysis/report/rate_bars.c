@@ -10,7 +10,7 @@ static void bars_plot(struct report *r, struct group *g)
 	long v = g->vcpus[0];
 	FILE *f;
 
-	snprintf(base, sizeof(base), "%s.bars", g->slug);
+	snprintf(base, sizeof(base), "rate-at-%ld-vcpu%s-%s", v, v == 1 ? "" : "s", g->slug);
 	snprintf(rel, sizeof(rel), "plots/data/%s.dat", base);
 	f = report_open(r, rel);
 	if (!f)

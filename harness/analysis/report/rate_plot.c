@@ -10,7 +10,7 @@ static void rate_plot(struct report *r, struct group *g)
 	size_t off = 0;
 	FILE *f;
 
-	snprintf(base, sizeof(base), "%s.rate", g->slug);
+	snprintf(base, sizeof(base), "rate-vs-vcpus-%s", g->slug);
 	snprintf(rel, sizeof(rel), "plots/data/%s.dat", base);
 	f = report_open(r, rel);
 	if (!f)

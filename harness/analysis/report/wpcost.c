@@ -36,7 +36,7 @@ static void wpcost_section(struct report *r, struct group *g)
 {
 	(void)g; /* once per set */
 	size_t nfiles = 0, nrows = 0;
-	char rel[64] = "plots/data/wpcost.dat", vars[4096], titles[1200], a[32], b[32];
+	char rel[64] = "plots/data/write-protect-cost.dat", vars[4096], titles[1200], a[32], b[32];
 	struct table t;
 	FILE *f = NULL;
 
@@ -45,7 +45,7 @@ static void wpcost_section(struct report *r, struct group *g)
 	for (size_t i = 0; i < r->s->n; i++)
 		nfiles += r->s->it[i].doc && json_is_array(json_object_get(r->s->it[i].doc, "strategies"));
 	if (!nfiles || table_init(&t, 3, 1)) {
-		const char *msg = "No `faultbench wpcost` results in this set (the paper suite's [wpcost] "
+		const char *msg = "No `faultbench wpcost` results in this set (the paper suite's [wp-cost] "
 				  "matrix writes them): no WP-cost table or plot.";
 
 		fprintf(r->md, "_%s_\n\n", msg);
@@ -96,23 +96,23 @@ static void wpcost_section(struct report *r, struct group *g)
 	if (nrows) {
 		FILE *tf;
 
-		if ((tf = report_open(r, "tables/wpcost.md"))) {
+		if ((tf = report_open(r, "tables/write-protect-cost.md"))) {
 			table_md(&t, tf);
-			report_close(r, tf, "tables/wpcost.md");
+			report_close(r, tf, "tables/write-protect-cost.md");
 		}
-		if ((tf = report_open(r, "tables/wpcost.tex"))) {
+		if ((tf = report_open(r, "tables/write-protect-cost.tex"))) {
 			table_tex(&t, tf);
-			report_close(r, tf, "tables/wpcost.tex");
+			report_close(r, tf, "tables/write-protect-cost.tex");
 		}
 		table_md(&t, r->md);
-		fprintf(r->md, "\nFiles: [Markdown](tables/wpcost.md) · [LaTeX](tables/wpcost.tex) · "
-			"[data](plots/data/wpcost.dat)\n\n");
+		fprintf(r->md, "\nFiles: [Markdown](tables/write-protect-cost.md) · [LaTeX](tables/write-protect-cost.tex) · "
+			"[data](plots/data/write-protect-cost.dat)\n\n");
 		table_html(&t, r->html);
 		r->ntables++;
 		report_title_vars(titles, sizeof(titles), "Write-protect cost of an empty range", r->host_short);
 		snprintf(vars, sizeof(vars), "%s", titles);
-		if (report_plot(r, "wpcost", "wpcost", rel, vars))
-			report_embed_plot(r, "wpcost", "Write-protect cost per strategy");
+		if (report_plot(r, "wpcost", "write-protect-cost", rel, vars))
+			report_embed_plot(r, "write-protect-cost", "Write-protect cost per strategy");
 		else
 			report_plot_failed(r, "Write-protect cost");
 	} else {
@@ -122,7 +122,7 @@ static void wpcost_section(struct report *r, struct group *g)
 }
 
 const struct report_kind report_kind_wpcost = {
-	.name = "wpcost",
+	.name = "write-protect-cost",
 	.scope = REPORT_PER_SET,
 	.emit = wpcost_section,
 };
