@@ -16,11 +16,11 @@ static bool applies(const struct report *r, const struct group *g)
 
 static void micro_section(struct report *r, struct group *g)
 {
-	(void)g; /* once per set */
 	struct table t;
 	char a[32], b[32], c[32];
 	FILE *f;
 
+	(void)g; /* once per set */
 	if (table_init(&t, 5, 1))
 		return;
 	fprintf(r->md, "## Micro-benchmarks\n\n");

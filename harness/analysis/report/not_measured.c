@@ -6,10 +6,10 @@
 
 static void not_measured(struct report *r, struct group *g)
 {
-	(void)g; /* once per set */
 	size_t n = 0;
 	struct table t;
 
+	(void)g; /* once per set */
 	for (size_t i = 0; i < r->s->n; i++)
 		n += strcmp(r->s->it[i].state, "ok") != 0;
 	fprintf(r->md, "## Not measured\n\n");

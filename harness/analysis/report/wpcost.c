@@ -34,12 +34,12 @@ static bool wp_time(json_t *o, const char *name, double *us)
 
 static void wpcost_section(struct report *r, struct group *g)
 {
-	(void)g; /* once per set */
 	size_t nfiles = 0, nrows = 0;
 	char rel[64] = "plots/data/write-protect-cost.dat", vars[4096], titles[1200], a[32], b[32];
 	struct table t;
 	FILE *f = NULL;
 
+	(void)g; /* once per set */
 	fprintf(r->md, "## Write-protect cost\n\n");
 	fprintf(r->html, "<h2>Write-protect cost</h2>\n");
 	for (size_t i = 0; i < r->s->n; i++)
