@@ -30,7 +30,7 @@
  * are different experiments and go to different tables. */
 static const char *const env_keys[] = {
 	"backing", "hugepage_bytes", "size_bytes", "per_vcpu", "overlap", "workload", "access",
-	"numa", "pin", "zero_fraction", "balloon", "service_delay_us",
+	"touch", "numa", "pin", "zero_fraction", "balloon", "service_delay_us",
 };
 /* Settings that never tell results apart: derived from others, the row
  * (vcpus), how often it was measured, or safety nets. */
@@ -467,6 +467,7 @@ static void name_groups(struct report *r)
 		char *backing = config_str(cfg, "backing"), *hp = config_str(cfg, "hugepage_bytes");
 		char *size = config_str(cfg, "size_bytes"), *wl = config_str(cfg, "workload");
 		char *acc = config_str(cfg, "access"), *pg = config_str(cfg, "page_bytes");
+		char *touch = config_str(cfg, "touch");
 		size_t off = 0, toff;
 		bool hugetlb = backing && strstr(backing, "hugetlb");
 
@@ -474,11 +475,13 @@ static void name_groups(struct report *r)
 		off = (size_t)snprintf(g->slug, sizeof(g->slug), "%s", backing ? backing : "results");
 		if (hugetlb)
 			off += (size_t)snprintf(g->slug + off, sizeof(g->slug) - off, "-%s", hp);
-		toff = (size_t)snprintf(g->title, sizeof(g->title), "%s %s pages, %s %s, %s %s", backing,
+		toff = (size_t)snprintf(g->title, sizeof(g->title), "%s %s pages, %s %s, %s %s%s%s", backing,
 					hugetlb ? hp : pg, size,
 					json_is_true(json_object_get(cfg, "per_vcpu")) ? "per vCPU" :
 					json_is_true(json_object_get(cfg, "overlap")) ? "shared by all vCPUs" :
-					"in all", wl, acc);
+					"in all", wl, acc,
+					touch && strcmp(touch, "word") ? ", touch " : "",
+					touch && strcmp(touch, "word") ? touch : "");
 		for (size_t k = 0; k < FB_ARRAY_SIZE(env_keys); k++) {
 			const char *key = env_keys[k];
 			json_t *v = json_object_get(g->env, key);
@@ -504,6 +507,7 @@ static void name_groups(struct report *r)
 			/* the title already has the usual ones */
 			if (strcmp(key, "backing") && strcmp(key, "hugepage_bytes") &&
 			    strcmp(key, "size_bytes") && strcmp(key, "workload") && strcmp(key, "access") &&
+			    strcmp(key, "touch") &&
 			    strcmp(key, "per_vcpu") && strcmp(key, "overlap") && toff < sizeof(g->title))
 				toff += (size_t)snprintf(g->title + toff, sizeof(g->title) - toff, ", %s=%s",
 							 key, txt);
@@ -528,6 +532,7 @@ static void name_groups(struct report *r)
 		free(size);
 		free(wl);
 		free(acc);
+		free(touch);
 		free(pg);
 	}
 }
