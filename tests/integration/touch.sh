@@ -112,8 +112,9 @@ t_report_tables_by_touch() {
 	done
 	fbrun report "$T/set" --out "$T/rep"
 	expect_rc 0 "report"
-	ls "$T/rep/tables" | grep -q 'touch-page.rate.md' || { ls "$T/rep/tables"; fail "no table for touch page"; }
-	grep -q 'seq write, touch page\.' "$T"/rep/tables/*touch-page.rate.md || fail "the title lacks the touch"
+	ls "$T/rep/tables" | grep -q '^rate-.*-touch-page.md$' || { ls "$T/rep/tables"; fail "no table for touch page"; }
+	grep -q 'seq write, whole pages' "$T"/rep/tables/rate-*-touch-page.md || fail "the title lacks the touch"
+	grep -q 'seq write, one word per page' "$T"/rep/tables/rate-*-touch-word.md || fail "the title lacks the touch"
 }
 
 t_older_results_without_touch_match() {
