@@ -86,11 +86,13 @@ static void print_summary(const struct run_result *res, const char *out)
 	unsigned n = 0;
 	char sz[32];
 
-	printf("faultbench: %s on %s, %u vCPU%s%s, %s %s (%s, %s), %u reps + %u warmup\n",
+	printf("faultbench: %s on %s, %u vCPU%s%s, %s %s (%s, %s%s%s), %u reps + %u warmup\n",
 	       cfg->mode->name, cfg->backing->name, cfg->vcpus, cfg->vcpus > 1 ? "s" : "",
 	       res->oversubscribed ? " (oversubscribed)" : "",
 	       fb_fmt_size(cfg->total_bytes, sz, sizeof(sz)), cfg->overlap ? "shared" : "in all",
-	       cfg->workload.text, access_name(cfg->access), cfg->reps, cfg->warmup);
+	       cfg->workload.text, access_name(cfg->access),
+	       cfg->touch == TOUCH_WORD ? "" : ", touch ", cfg->touch == TOUCH_WORD ? "" : touch_name(cfg->touch),
+	       cfg->reps, cfg->warmup);
 	if (res->state == RUN_SKIPPED) {
 		printf("  skipped: %s\n", res->reason);
 		goto out;

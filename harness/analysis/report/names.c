@@ -87,7 +87,24 @@ static void say_delay(json_t *v, char *slug, size_t ns, char *text, size_t nt)
 	}
 }
 
+static void say_touch(json_t *v, char *slug, size_t ns, char *text, size_t nt)
+{
+	const char *t = json_string_value(v);
+
+	snprintf(slug, ns, "touch-%s", t ? t : "unknown");
+	/* what one access covers, read or written */
+	if (t && !strcmp(t, "word"))
+		snprintf(text, nt, "one word per page");
+	else if (t && !strcmp(t, "line"))
+		snprintf(text, nt, "one word per 64-byte line");
+	else if (t && !strcmp(t, "page"))
+		snprintf(text, nt, "whole pages");
+	else
+		snprintf(text, nt, "touch %s", t ? t : "unknown");
+}
+
 static const struct env_phrase phrases[] = {
+	{ "touch", say_touch },
 	{ "numa", say_numa },
 	{ "pin", say_pin },
 	{ "zero_fraction", say_zeros },
