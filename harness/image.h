@@ -108,22 +108,28 @@ static inline uint64_t write_marker(uint64_t p)
  * pattern. Each resolver (handler thread, or vCPU that resolves its own
  * faults) owns one, so writing identity words into a slot races with no one. */
 struct image_pool {
-	char *buf;
+	char *buf;         /* bytes: K slots */
 	uint64_t bytes;
+	const char *zero;  /* then a page of zeros: never written, it costs no memory */
+	uint64_t map_bytes;
 };
 
 /* Map and fill a pool for img (setup, not timed). 0 or -errno. */
 int image_pool_init(struct image_pool *pl, const struct image *img);
 void image_pool_destroy(struct image_pool *pl);
 
-/* The address of a page holding image page p (not a zero page): p's slot,
- * with p's identity words written in. Valid until this pool serves another
- * page of the same slot. No allocation, no locks, no system call: safe on
- * the timed path and in a signal handler. */
+/* The address of a page holding image page p: p's slot, with p's identity
+ * words written in (valid until this pool serves another page of the same
+ * slot), or the zero page for a page of the zero map (a COPY source where
+ * the range offers no UFFDIO_ZEROPAGE, as hugetlb does not). No allocation,
+ * no locks, no system call: safe on the timed path and in a signal
+ * handler. */
 static inline uintptr_t image_pool_page(struct image_pool *pl, const struct image *img, uint64_t p)
 {
 	uint64_t *slot = (uint64_t *)(pl->buf + (p & (img->pool_pages - 1)) * img->page_size);
 
+	if (image_is_zero(img, p))
+		return (uintptr_t)pl->zero;
 	for (uint64_t w = 0; w < img->page_words; w += IMAGE_ID_WORDS)
 		slot[w] = image_id(img, p, w);
 	return (uintptr_t)slot;
