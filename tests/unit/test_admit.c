@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,42 +16,42 @@
 #include "config.h"
 #include "fb.h"
 #include "image.h"
+#include "memory.h"
+#include "modes/mode.h"
 #include "probe.h"
 
-#define MAX_ARGS 32
-#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
-static char arg_store[MAX_ARGS][128];
-static char *arg_v[MAX_ARGS + 1];
-
-static int parse(struct fb_config *cfg, struct fb_err *err, const char *const *args)
+/* A configuration as `faultbench run` would resolve it: defaults, then
+ * these, then config_resolve(). */
+static int config(struct fb_config *c, const char *mode, const char *backing, unsigned vcpus,
+		  uint64_t size, unsigned handlers, bool overcommit)
 {
-	int argc = 0;
+	struct fb_err err;
 
-	memset(err, 0, sizeof(*err));
-	snprintf(arg_store[argc], sizeof(arg_store[argc]), "run");
-	arg_v[argc] = arg_store[argc];
-	argc++;
-	for (; args[argc - 1]; argc++) {
-		assert_true(argc < MAX_ARGS);
-		snprintf(arg_store[argc], sizeof(arg_store[argc]), "%s", args[argc - 1]);
-		arg_v[argc] = arg_store[argc];
+	config_defaults(c);
+	c->mode = mode_find(mode);
+	c->backing = backing_find(backing);
+	assert_non_null(c->mode);
+	assert_non_null(c->backing);
+	c->vcpus = vcpus;
+	c->size = size;
+	c->allow_overcommit = overcommit;
+	if (handlers) {
+		c->handlers = handlers;
+		c->readers = 0; /* resolved from handlers */
 	}
-	arg_v[argc] = NULL;
-	return config_parse_run(cfg, argc, arg_v, err);
+	return config_resolve(c, &err);
 }
 
-/* The estimate of a run from flags, on a host with 4K pages and `avail`. */
-static void estimate(struct mem_estimate *m, struct fb_config *cfg, uint64_t avail,
-		     const char *const *args)
+/* The estimate of a run, on a host with 4K pages and MemAvailable unknown. */
+static void estimate(struct mem_estimate *m, struct fb_config *c, const char *mode,
+		     const char *backing, unsigned vcpus, uint64_t size, bool overcommit)
 {
-	struct host_caps h = { .base_page_size = 4096, .mem_available = avail };
-	struct fb_err err;
-	int rc = parse(cfg, &err, args);
+	struct host_caps h = { .base_page_size = 4096 };
+	int rc = config(c, mode, backing, vcpus, size, 0, overcommit);
 
 	if (rc)
-		fail_msg("config_parse_run(%s ...) = %d: %s", args[0], rc, err.msg);
-	admit_estimate(cfg, &h, m);
+		fail_msg("config %s %s %uv %llu: %d", mode, backing, vcpus, (unsigned long long)size, rc);
+	admit_estimate(c, &h, m);
 }
 
 static void check_sums(const struct mem_estimate *m)
@@ -67,7 +68,7 @@ static void test_uffd_stock_parts(void **state)
 	struct mem_estimate m;
 
 	(void)state;
-	estimate(&m, &c, 0, ARGS("--mode", "uffd-stock", "--vcpus", "2", "--size", "1G"));
+	estimate(&m, &c, "uffd-stock", "anon", 2, FB_GiB, false);
 	check_sums(&m);
 	assert_int_equal(m.guest_bytes, FB_GiB);
 	assert_int_equal(m.hugetlb_bytes, 0);
@@ -90,8 +91,8 @@ static void test_16g_within_two_percent(void **state)
 	struct mem_estimate m;
 
 	(void)state;
-	estimate(&m, &c, 0,
-		 ARGS("--mode", "uffd-stock", "--vcpus", "2", "--size", "16G", "--allow-overcommit"));
+	/* --allow-overcommit: whatever this host's RAM */
+	estimate(&m, &c, "uffd-stock", "anon", 2, 16 * FB_GiB, true);
 	check_sums(&m);
 	assert_int_equal(m.pool_bytes, FB_MiB);
 	assert_true((m.harness_bytes + m.page_table_bytes) * 50 <= m.guest_bytes);
@@ -103,18 +104,19 @@ static void test_pools_follow_resolvers(void **state)
 {
 	struct fb_config c;
 	struct mem_estimate m;
+	struct host_caps h = { .base_page_size = 4096 };
 
 	(void)state;
-	estimate(&m, &c, 0, ARGS("--mode", "memfault-exit", "--vcpus", "4", "--size", "64M"));
+	estimate(&m, &c, "memfault-exit", "anon", 4, 64 * FB_MiB, false);
 	check_sums(&m);
 	assert_int_equal(m.pool_bytes, (c.handlers + 4) * FB_MiB);
-	estimate(&m, &c, 0, ARGS("--mode", "uffd-stock", "--vcpus", "4", "--size", "64M",
-				 "--handlers", "3"));
+	assert_int_equal(config(&c, "uffd-stock", "anon", 4, 64 * FB_MiB, 3, false), 0);
+	admit_estimate(&c, &h, &m);
 	assert_int_equal(m.pool_bytes, 3 * FB_MiB);
-	estimate(&m, &c, 0, ARGS("--mode", "none", "--vcpus", "4", "--size", "64M"));
+	estimate(&m, &c, "none", "anon", 4, 64 * FB_MiB, false);
 	check_sums(&m);
 	assert_int_equal(m.pool_bytes, 0);
-	estimate(&m, &c, 0, ARGS("--mode", "populate", "--size", "64M"));
+	estimate(&m, &c, "populate", "anon", 1, 64 * FB_MiB, false);
 	assert_int_equal(m.pool_bytes, 0);
 }
 
@@ -125,8 +127,8 @@ static void test_alias_page_tables(void **state)
 	struct mem_estimate anon, memfd;
 
 	(void)state;
-	estimate(&anon, &c, 0, ARGS("--mode", "none", "--size", "256M"));
-	estimate(&memfd, &c, 0, ARGS("--mode", "none", "--backing", "memfd", "--size", "256M"));
+	estimate(&anon, &c, "none", "anon", 1, 256 * FB_MiB, false);
+	estimate(&memfd, &c, "none", "memfd", 1, 256 * FB_MiB, false);
 	assert_int_equal(memfd.page_table_bytes, 2 * anon.page_table_bytes);
 	assert_int_equal(memfd.guest_bytes, anon.guest_bytes);
 }
@@ -136,17 +138,16 @@ static void test_hugetlb_from_pool(void **state)
 {
 	struct fb_config c;
 	struct mem_estimate m, anon;
-	struct fb_err err;
 
 	(void)state;
-	if (parse(&c, &err, ARGS("--backing", "hugetlb", "--size", "64M")))
+	if (config(&c, "uffd-stock", "hugetlb", 1, 64 * FB_MiB, 0, false))
 		skip(); /* no 2M hugetlb pages on this kernel */
-	estimate(&m, &c, 0, ARGS("--mode", "uffd-stock", "--backing", "hugetlb", "--size", "64M"));
+	estimate(&m, &c, "uffd-stock", "hugetlb", 1, 64 * FB_MiB, false);
 	check_sums(&m);
 	assert_int_equal(m.hugetlb_bytes, m.guest_bytes);
 	assert_true(m.needed_bytes < m.guest_bytes);
 	assert_int_equal(m.pool_bytes, 2 * FB_MiB); /* one 2M page */
-	estimate(&anon, &c, 0, ARGS("--mode", "uffd-stock", "--size", "64M"));
+	estimate(&anon, &c, "uffd-stock", "anon", 1, 64 * FB_MiB, false);
 	assert_true(m.page_table_bytes < anon.page_table_bytes);
 }
 
@@ -158,7 +159,7 @@ static void test_check_refuses_with_figures(void **state)
 	uint64_t own;
 
 	(void)state;
-	estimate(&m, &c, 0, ARGS("--mode", "uffd-stock", "--vcpus", "2", "--size", "1G"));
+	estimate(&m, &c, "uffd-stock", "anon", 2, FB_GiB, false);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(admit_check(&c, &m, &err), 0); /* MemAvailable unknown */
 	m.available_bytes = m.needed_bytes;
@@ -172,8 +173,7 @@ static void test_check_refuses_with_figures(void **state)
 	assert_non_null(strstr(err.msg, "--allow-overcommit"));
 
 	/* --allow-overcommit: only the harness's own part must fit */
-	estimate(&m, &c, 0, ARGS("--mode", "uffd-stock", "--vcpus", "2", "--size", "1G",
-				 "--allow-overcommit"));
+	estimate(&m, &c, "uffd-stock", "anon", 2, FB_GiB, true);
 	own = m.harness_bytes + m.page_table_bytes;
 	m.available_bytes = own;
 	assert_int_equal(admit_check(&c, &m, &err), 0);
