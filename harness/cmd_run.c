@@ -8,8 +8,8 @@
 #include "admit.h"
 #include "config.h"
 #include "memory.h"
-#include "probe.h"
 #include "modes/mode.h"
+#include "probe.h"
 #include "result.h"
 #include "run.h"
 
