@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admit.h"
 #include "config.h"
 #include "memory.h"
 #include "modes/mode.h"
+#include "probe.h"
 #include "result.h"
 #include "run.h"
 
@@ -138,6 +140,7 @@ int run_main(int argc, char **argv)
 	struct fb_config cfg;
 	struct run_result res;
 	struct fb_err err = { "" };
+	struct mem_estimate mem;
 	char path[4096];
 	json_t *doc;
 	int rc, code;
@@ -146,6 +149,12 @@ int run_main(int argc, char **argv)
 	if (rc == 1)
 		return FB_EXIT_OK;
 	if (rc) {
+		fprintf(stderr, "faultbench run: %s\n", err.msg);
+		return FB_EXIT_USAGE;
+	}
+	/* before anything is mapped or reserved */
+	admit_estimate(&cfg, probe_host(), &mem);
+	if (admit_check(&cfg, &mem, &err)) {
 		fprintf(stderr, "faultbench run: %s\n", err.msg);
 		return FB_EXIT_USAGE;
 	}

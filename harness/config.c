@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admit.h"
 #include "memory.h"
 #include "modes/mode.h"
 #include "probe.h"
@@ -546,6 +547,7 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 {
 	const struct host_caps *h = probe_host();
 	uint64_t ps, total_pages, nuffds, own;
+	struct mem_estimate mem;
 	char a[32], b[32], names[160];
 
 	ps = c->backing->page_size(c, h);
@@ -594,15 +596,6 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 			(unsigned long long)c->slice_pages, (unsigned long long)WL_MAX_PAGES);
 		return -ERANGE;
 	}
-	/* What the harness itself must hold, even with --allow-overcommit: the
-	 * access sequences (4 bytes per page per vCPU) and the source image. */
-	own = c->slice_pages * 4 * c->vcpus + (c->mode->flags & MODE_FILLS_IMAGE ? c->total_bytes : 0);
-	if (h->mem_total && own > h->mem_total) {
-		fb_errf(err, "--size: the access sequences and source image alone need %s, more than "
-			"this host's %s of RAM; use a smaller --size or fewer --vcpus",
-			fb_fmt_size(own & ~(FB_MiB - 1), a, sizeof(a)), fb_fmt_size(h->mem_total, b, sizeof(b)));
-		return -EINVAL;
-	}
 	if (c->numa == NUMA_NODE && h->numa_nodes && c->numa_node >= h->numa_nodes) {
 		fb_errf(err, "--numa node:%d: this host has NUMA nodes 0 to %d", c->numa_node,
 			h->numa_nodes - 1);
@@ -623,6 +616,16 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 		return -EINVAL;
 	}
 	c->handlers = (unsigned)(nuffds * c->readers);
+	/* What the harness itself must hold, even with --allow-overcommit (the
+	 * access sequences, 4 bytes a page a vCPU, above all; admit.h) */
+	admit_estimate(c, h, &mem);
+	own = mem.harness_bytes + mem.page_table_bytes;
+	if (h->mem_total && own > h->mem_total) {
+		fb_errf(err, "--size: the access sequences, bitmaps and page tables alone need %s, more "
+			"than this host's %s of RAM; use a smaller --size or fewer --vcpus",
+			fb_fmt_size(own & ~(FB_MiB - 1), a, sizeof(a)), fb_fmt_size(h->mem_total, b, sizeof(b)));
+		return -EINVAL;
+	}
 	/* a mode that installs no pages of the image has no resolver to break */
 	if (c->inject != INJECT_NONE && !(c->mode->flags & MODE_FILLS_IMAGE)) {
 		fb_errf(err, "--inject: mode %s resolves no faults, so there is nothing to inject into; "

@@ -39,6 +39,7 @@ int fb_parse_double(const char *s, double min, double max, double *out);
 /* "2M", "1G", "4K", "1.5G" for messages and file names. */
 const char *fb_fmt_size(uint64_t bytes, char *buf, size_t n);
 
-uint64_t fb_mix64(uint64_t x);
+/* const: a pure function of x, so loops may hoist it */
+__attribute__((const)) uint64_t fb_mix64(uint64_t x);
 
 #endif

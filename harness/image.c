@@ -14,15 +14,27 @@ static bool page_is_zero(uint64_t seed, uint64_t p, double fraction)
 	return u < fraction;
 }
 
-int image_create(struct image *img, uint64_t npages, uint64_t page_size, double zero_fraction,
-		 uint64_t seed, bool materialize, struct fb_err *err)
+uint64_t image_pool_pages(uint64_t page_size)
 {
-	uint64_t words = (npages + 63) / 64, wpp = page_size / 8;
+	uint64_t k = 1;
+
+	while (page_size && k * 2 * page_size <= IMAGE_POOL_BYTES)
+		k *= 2;
+	return k;
+}
+
+int image_create(struct image *img, uint64_t npages, uint64_t page_size, double zero_fraction,
+		 uint64_t seed, struct fb_err *err)
+{
+	uint64_t words = (npages + 63) / 64;
 
 	memset(img, 0, sizeof(*img));
 	img->seed = seed;
 	img->npages = npages;
 	img->page_size = page_size;
+	img->page_words = page_size / 8;
+	img->ids_per_page = img->page_words > IMAGE_ID_WORDS ? img->page_words / IMAGE_ID_WORDS : 1;
+	img->pool_pages = image_pool_pages(page_size);
 	img->zero_fraction = zero_fraction;
 	img->zero_bits = calloc(words ? words : 1, sizeof(uint64_t));
 	if (!img->zero_bits) {
@@ -30,43 +42,60 @@ int image_create(struct image *img, uint64_t npages, uint64_t page_size, double 
 			(unsigned long long)npages);
 		return -ENOMEM;
 	}
-	for (uint64_t p = 0; p < npages; p++) {
-		if (zero_fraction > 0 && page_is_zero(seed, p, zero_fraction)) {
+	for (uint64_t p = 0; p < npages && zero_fraction > 0; p++) {
+		if (page_is_zero(seed, p, zero_fraction)) {
 			img->zero_bits[p >> 6] |= 1ULL << (p & 63);
 			img->nzero++;
 		}
-	}
-	if (!materialize || !npages)
-		return 0;
-
-	img->data_len = npages * page_size;
-	/* zero pages are never written, so they cost no memory */
-	img->data = mmap(NULL, img->data_len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (img->data == MAP_FAILED) {
-		int e = errno;
-
-		img->data = NULL;
-		image_destroy(img);
-		fb_errf(err, "source image: mmap of %llu bytes failed: %s",
-			(unsigned long long)npages * page_size, strerror(e));
-		return -e;
-	}
-	for (uint64_t p = 0; p < npages; p++) {
-		uint64_t *w = (uint64_t *)(img->data + p * page_size);
-
-		if (image_is_zero(img, p))
-			continue;
-		for (uint64_t i = 0; i < wpp; i++)
-			w[i] = image_word(img, p, i);
 	}
 	return 0;
 }
 
 void image_destroy(struct image *img)
 {
-	if (img->data)
-		munmap(img->data, img->data_len);
 	free(img->zero_bits);
 	memset(img, 0, sizeof(*img));
+}
+
+int image_pool_init(struct image_pool *pl, const struct image *img)
+{
+	char *zero;
+	int e;
+
+	/* the zero page last, read-only: reads map the kernel's zero page */
+	pl->bytes = img->pool_pages * img->page_size;
+	pl->map_bytes = pl->bytes + img->page_size;
+	pl->buf = mmap(NULL, pl->map_bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (pl->buf == MAP_FAILED) {
+		e = errno;
+		*pl = (struct image_pool){ 0 };
+		return -e;
+	}
+	zero = pl->buf + pl->bytes;
+	if (mprotect(zero, img->page_size, PROT_READ)) {
+		e = errno;
+		munmap(pl->buf, pl->map_bytes);
+		*pl = (struct image_pool){ 0 };
+		return -e;
+	}
+	pl->zero = zero;
+	/* a read of each base page maps the zero page now, not on the timed path */
+	for (uint64_t off = 0; off < img->page_size; off += 4096)
+		(void)*(volatile const char *)(zero + off);
+	/* every word, so the timed path never faults on its own buffer */
+	for (uint64_t s = 0; s < img->pool_pages; s++) {
+		uint64_t *w = (uint64_t *)(pl->buf + s * img->page_size);
+
+		for (uint64_t i = 0; i < img->page_words; i++)
+			w[i] = image_pattern(img, s, i);
+	}
+	return 0;
+}
+
+void image_pool_destroy(struct image_pool *pl)
+{
+	if (pl->buf)
+		munmap(pl->buf, pl->map_bytes);
+	*pl = (struct image_pool){ 0 };
 }

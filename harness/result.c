@@ -278,7 +278,7 @@ static json_t *summary_json(const struct run_result *res)
 	return s;
 }
 
-json_t *result_to_json(const struct run_result *res)
+static json_t *result_core(const struct run_result *res)
 {
 	json_t *runs = json_array();
 
@@ -301,6 +301,17 @@ json_t *result_to_json(const struct run_result *res)
 				 "runs", runs,
 				 "summary", summary_json(res));
 	}
+}
+
+json_t *result_to_json(const struct run_result *res)
+{
+	json_t *doc = result_core(res);
+
+	/* a run that was skipped held nothing */
+	if (doc && res->state != RUN_SKIPPED)
+		json_object_set_new(doc, "memory", admit_json(&res->memory, res->peak_rss_bytes,
+							      res->guest_rss_bytes));
+	return doc;
 }
 
 static int mkdir_parents(const char *path)

@@ -71,6 +71,7 @@ struct run_ctx {
 	uint64_t *touched;         /* region pages any vCPU touches (bitmap) */
 	uint64_t *written;         /* ... and writes */
 	uint64_t ntouched;
+	uint64_t guest_rss_bytes;  /* the most RSS a guest unmap gave back */
 	pthread_barrier_t start;
 	bool abandoned;            /* a vCPU would not stop: keep its memory */
 	struct fb_err err;
@@ -655,8 +656,15 @@ teardown:
 		if (!rc && cfg->mode->account)
 			rc = cfg->mode->account(&ctx->mr, rr->touched);
 	}
-	if (!ctx->abandoned)
+	if (!ctx->abandoned) {
+		/* what the guest held resident is what its unmap gives back */
+		uint64_t rss = admit_rss_bytes(), after;
+
 		guest_mem_unmap(&ctx->gm);
+		after = admit_rss_bytes();
+		if (rss > after && rss - after > ctx->guest_rss_bytes)
+			ctx->guest_rss_bytes = rss - after;
+	}
 	return rc;
 }
 
@@ -776,6 +784,7 @@ int run_config(const struct fb_config *cfg, struct run_result *res)
 
 	memset(res, 0, sizeof(*res));
 	res->cfg = cfg;
+	admit_estimate(cfg, probe_host(), &res->memory);
 	fb_clock_init();
 	{
 		struct sigaction sa = { .sa_handler = on_kick };
@@ -810,7 +819,7 @@ int run_config(const struct fb_config *cfg, struct run_result *res)
 	if (rc)
 		goto fail;
 	rc = image_create(&ctx.img, cfg->total_bytes / cfg->page_size, cfg->page_size,
-			  cfg->zero_fraction, cfg->seed, cfg->mode->flags & MODE_FILLS_IMAGE, &ctx.err);
+			  cfg->zero_fraction, cfg->seed, &ctx.err);
 	if (rc)
 		goto fail;
 	res->image_zero_pages = ctx.img.nzero;
@@ -872,6 +881,8 @@ fail:
 		set_state(res, RUN_FAILED, ctx.err.msg[0] ? ctx.err.msg : strerror(-rc));
 	}
 out:
+	res->peak_rss_bytes = admit_peak_rss_bytes();
+	res->guest_rss_bytes = ctx.guest_rss_bytes;
 	res->abandoned = ctx.abandoned;
 	if (!ctx.abandoned)
 		ctx_free(&ctx);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/resource.h>
 
+#include "admit.h"
 #include "config.h"
 #include "hist.h"
 #include "mapped.h"
@@ -67,6 +68,9 @@ struct run_result {
 	bool oversubscribed;
 	uint64_t hugepages_reserved;   /* pages we added to the pool */
 	uint64_t image_zero_pages;
+	struct mem_estimate memory;    /* counted before anything was mapped */
+	uint64_t peak_rss_bytes;       /* the process's, when the repetitions ended */
+	uint64_t guest_rss_bytes;      /* the most a repetition's guest held resident */
 	bool abandoned;                /* a vCPU could not be stopped: nothing freed */
 	unsigned nreps;                /* filled so far */
 	struct rep_result *reps;       /* warmup + measured */

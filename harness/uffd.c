@@ -258,9 +258,9 @@ int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint6
 	if (image_is_zero(img, src_page) && (s->range_ioctls & (1ULL << _UFFDIO_ZEROPAGE)))
 		rc = uffd_zeropage(h->uffd, &h->c, dst, ps, false);
 	else
-		rc = uffd_copy(h->uffd, &h->c, dst, (uintptr_t)img->data + src_page * ps, ps, false);
+		rc = uffd_copy(h->uffd, &h->c, dst, image_pool_page(&h->pool, img, src_page), ps, false);
 	if (!rc && cfg->inject == INJECT_DUPLICATE_COPY && page == cfg->inject_page)
-		rc = uffd_copy(h->uffd, &h->c, dst, (uintptr_t)img->data + src_page * ps, ps, false);
+		rc = uffd_copy(h->uffd, &h->c, dst, image_pool_page(&h->pool, img, src_page), ps, false);
 	inject_times = 0;
 	return rc;
 }
@@ -403,6 +403,12 @@ static int handler_init(struct uffd_server *s, struct uffd_handler *h, int uffd)
 	h->msgs = calloc(s->run->cfg->batch, sizeof(struct uffd_msg));
 	if (!h->msgs)
 		return -ENOMEM;
+	if (s->copies) {
+		int rc = image_pool_init(&h->pool, s->run->img);
+
+		if (rc)
+			return rc;
+	}
 	if (s->run->cfg->wait != WAIT_EPOLL)
 		return 0;
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -490,6 +496,7 @@ void uffd_server_stop(struct uffd_server *s)
 		if (h->epfd >= 0)
 			close(h->epfd);
 		free(h->msgs);
+		image_pool_destroy(&h->pool);
 		t->uffd_msgs += h->c.uffd_msgs;
 		t->uffd_events += h->c.uffd_events;
 		t->reads += h->c.reads;

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "fb.h"
 #include "hist.h"
+#include "image.h"
 #include "modes/mode.h"
 
 /* Open a userfaultfd (the syscall, else /dev/userfaultfd) and enable
@@ -41,6 +42,7 @@ struct uffd_handler {
 	int epfd;
 	bool started;
 	struct uffd_msg *msgs;  /* batch buffer, allocated before start */
+	struct image_pool pool; /* its own source pages, when the server copies */
 	struct mode_counters c;
 	struct hist service;
 } __attribute__((aligned(FB_CACHELINE)));
@@ -50,6 +52,7 @@ struct uffd_server {
 	unsigned nuffds;
 	int uffds[FB_MAX_VCPUS];
 	uint64_t range_ioctls;  /* ioctls every registered range supports */
+	bool copies;            /* handlers resolve with COPY: each gets an image pool */
 	int stop_fd;            /* eventfd: handlers exit when it is readable */
 	unsigned nhandlers;
 	struct uffd_handler *h;
@@ -75,7 +78,8 @@ int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uin
 	      bool dontwake);
 int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len, bool dontwake);
 
-/* Resolve one fault by copying from the image (UFFDIO_COPY), or zero-filling
+/* Resolve one fault by copying from the image (UFFDIO_COPY, from the
+ * handler's own image pool), or zero-filling
  * (UFFDIO_ZEROPAGE) when the image page is zero and the range supports it.
  * Handles EEXIST (wake, count) and EAGAIN / partial copies (retry, count). */
 int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint64_t page);

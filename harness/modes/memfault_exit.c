@@ -47,6 +47,7 @@
  * runs there too), read after the vCPUs are joined. */
 struct mf_vcpu {
 	uint64_t exits;            /* SIGBUS or bitmap misses */
+	struct image_pool pool;    /* its own source pages */
 	struct mode_counters mc;   /* its COPY/ZEROPAGE counts; eexist: another thread won */
 	/* atomic: teardown of a stalled run reads them while the vCPU lives */
 	_Atomic uint64_t errors;
@@ -180,9 +181,9 @@ static int mf_resolve(struct mf_state *st, struct mf_vcpu *c, uint64_t page)
 	if (image_is_zero(img, src_page) && st->zeropage)
 		rc = mf_zeropage(uffd, c, dst, st->ps);
 	else
-		rc = mf_copy(uffd, c, dst, (uintptr_t)img->data + src_page * st->ps, st->ps);
+		rc = mf_copy(uffd, c, dst, image_pool_page(&c->pool, img, src_page), st->ps);
 	if (!rc && cfg->inject == INJECT_DUPLICATE_COPY && page == cfg->inject_page)
-		rc = mf_copy(uffd, c, dst, (uintptr_t)img->data + src_page * st->ps, st->ps);
+		rc = mf_copy(uffd, c, dst, image_pool_page(&c->pool, img, src_page), st->ps);
 	return rc;
 }
 
@@ -359,6 +360,8 @@ static void mf_free(struct mf_state *st, _Atomic uint64_t *presence)
 		return;
 	free(st->emu_seen);
 	free(st->uffds);
+	for (unsigned i = 0; st->v && i < st->nvcpus; i++)
+		image_pool_destroy(&st->v[i].pool);
 	free(st->v);
 	free(st);
 }
@@ -392,6 +395,13 @@ static int mf_setup(struct mode_run *r)
 		return -ENOMEM;
 	}
 	memset(st->v, 0, sizeof(*st->v) * cfg->vcpus);
+	for (unsigned i = 0; i < cfg->vcpus; i++) {
+		rc = image_pool_init(&st->v[i].pool, r->img);
+		if (rc) {
+			fb_errf(r->err, "no memory for vCPU %u's source pages", i);
+			return rc;
+		}
+	}
 	st->uffds = calloc(FB_MAX_VCPUS, sizeof(int));
 	if (!st->uffds)
 		return -ENOMEM;

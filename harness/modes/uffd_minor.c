@@ -81,14 +81,21 @@ static int minor_msg(struct uffd_server *s, struct uffd_handler *h, const struct
 }
 
 /* Put the image into the page cache through the alias (the guest mapping
- * stays untouched). --inject corrupt-copy fills PAGE from the next page's
- * image, as a wrong copy would. */
-static void fill_page_cache(struct mode_run *r)
+ * stays untouched), from an image pool as a handler would copy. --inject
+ * corrupt-copy fills PAGE from the next page's image, as a wrong copy
+ * would. */
+static int fill_page_cache(struct mode_run *r)
 {
 	const struct fb_config *cfg = r->cfg;
 	const struct image *img = r->img;
 	uint64_t ps = cfg->page_size;
+	struct image_pool pool;
+	int rc = image_pool_init(&pool, img);
 
+	if (rc) {
+		fb_errf(r->err, "uffd-minor: no memory for the source pages: %s", strerror(-rc));
+		return rc;
+	}
 	for (uint64_t p = 0; p < img->npages; p++) {
 		uint64_t src = p;
 
@@ -97,8 +104,10 @@ static void fill_page_cache(struct mode_run *r)
 		if (image_is_zero(img, src))
 			memset(r->gm->alias + p * ps, 0, ps);
 		else
-			memcpy(r->gm->alias + p * ps, img->data + src * ps, ps);
+			memcpy(r->gm->alias + p * ps, (const void *)image_pool_page(&pool, img, src), ps);
 	}
+	image_pool_destroy(&pool);
+	return 0;
 }
 
 static int minor_setup(struct mode_run *r)
@@ -117,8 +126,10 @@ static int minor_setup(struct mode_run *r)
 		return -EINVAL;
 	}
 	t0 = fb_ticks();
-	fill_page_cache(r);
+	rc = fill_page_cache(r);
 	r->populate_ns = fb_ticks_ns(fb_ticks() - t0);
+	if (rc)
+		return rc;
 	/* Nothing has touched the guest mapping, but make sure it has no PTEs:
 	 * on shared memory this drops mappings only, the page cache stays.
 	 * (hugetlb before 5.18 refuses MADV_DONTNEED; with no PTEs that is fine.) */

@@ -51,6 +51,8 @@ int uffd_stock_setup_server(struct mode_run *r, struct uffd_server *s, uffd_msg_
 	int rc;
 
 	uffd_server_init(s, r, fn);
+	/* a MISSING fault is resolved with COPY (or ZEROPAGE): handlers need a source */
+	s->copies = reg_mode & UFFDIO_REGISTER_MODE_MISSING;
 	s->nuffds = cfg->uffd_sharing == UFFD_PER_VCPU ? cfg->vcpus : 1;
 	s->range_ioctls = ~0ULL;
 	features |= cfg->backing->uffd_missing_feature;

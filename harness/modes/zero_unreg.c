@@ -301,7 +301,9 @@ static int zu_resolve(struct zu *z, struct zu_handler *zh, struct uffd_handler *
 				continue;
 			}
 		} else {
-			uint64_t src = zero ? (uintptr_t)z->zero_src : (uintptr_t)img->data + src_page * z->ps;
+			/* stamped again on each try: events drained after an EAGAIN
+			 * may have resolved another page of the same pool slot */
+			uint64_t src = zero ? (uintptr_t)z->zero_src : image_pool_page(&h->pool, img, src_page);
 			struct uffdio_copy cp = { .dst = dst + done, .src = src + done, .len = len - done,
 						  .mode = UFFDIO_COPY_MODE_WP };
 
@@ -349,7 +351,7 @@ static int zu_resolve(struct zu *z, struct zu_handler *zh, struct uffd_handler *
 	}
 	atomic_fetch_add_explicit(&z->resolved, 1, memory_order_relaxed);
 	if (cfg->inject == INJECT_DUPLICATE_COPY && page == cfg->inject_page) {
-		struct uffdio_copy cp = { .dst = dst, .src = (uintptr_t)img->data + src_page * z->ps,
+		struct uffdio_copy cp = { .dst = dst, .src = image_pool_page(&h->pool, img, src_page),
 					  .len = len, .mode = UFFDIO_COPY_MODE_WP };
 
 		h->c.copy_ioctls++;

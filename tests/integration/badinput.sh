@@ -70,7 +70,7 @@ t_help_is_not_an_error() {
 	expect_rc 0 "--mode help"
 	grep -q "uffd-stock" "$T/out" || fail "--mode help must list the modes"
 }
-t_harness_memory_bound() { bad "access sequences" --size 2T --vcpus 1 --per-vcpu --allow-overcommit --mode uffd-stock; }
+t_harness_memory_bound() { bad "access sequences" --size 4T --vcpus 64 --per-vcpu --allow-overcommit --mode uffd-stock; }
 
 # the table in README.md's Reliability section: every row must be exit 2
 t_readme_table_inputs() {

@@ -1,6 +1,7 @@
-/* Unit tests for harness/image: the materialized image matches
- * image_word(), the zero map's share and determinism, and that words and
- * write markers cannot be mistaken for one another. */
+/* Unit tests for harness/image: a pool's pages match image_word(), pools
+ * stay bounded, identity words tell every 4 KiB block apart, the zero map's
+ * share and determinism, and that words and write markers cannot be
+ * mistaken for one another. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,14 +16,13 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static void make(struct image *img, uint64_t npages, uint64_t page_size, double zf, uint64_t seed,
-		 bool materialize)
+static void make(struct image *img, uint64_t npages, uint64_t page_size, double zf, uint64_t seed)
 {
 	struct fb_err err;
 	int rc;
 
 	memset(&err, 0, sizeof(err));
-	rc = image_create(img, npages, page_size, zf, seed, materialize, &err);
+	rc = image_create(img, npages, page_size, zf, seed, &err);
 	if (rc)
 		fail_msg("image_create(%llu pages, %llu B, zf %.2f) = %d: %s",
 			 (unsigned long long)npages, (unsigned long long)page_size, zf, rc, err.msg);
@@ -46,30 +46,31 @@ static void check_map_tail(const struct image *img)
 		assert_int_equal(img->zero_bits[words - 1] >> (img->npages % 64), 0);
 }
 
-static void check_materialized(const struct image *img)
+static int cmp_u64(const void *x, const void *y)
 {
-	uint64_t wpp = img->page_size / 8;
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
 
-	assert_non_null(img->data);
-	assert_int_equal(img->data_len, img->npages * img->page_size);
-	for (uint64_t p = 0; p < img->npages; p++) {
-		const uint64_t *w = (const uint64_t *)(img->data + p * img->page_size);
-		bool zero = image_is_zero(img, p);
-
-		for (uint64_t i = 0; i < wpp; i++) {
-			if (w[i] != image_word(img, p, i))
-				fail_msg("page %llu word %llu: %#llx, image_word %#llx",
-					 (unsigned long long)p, (unsigned long long)i,
-					 (unsigned long long)w[i],
-					 (unsigned long long)image_word(img, p, i));
-			if (zero && w[i])
-				fail_msg("zero page %llu word %llu is %#llx", (unsigned long long)p,
-					 (unsigned long long)i, (unsigned long long)w[i]);
-		}
-	}
+	return a < b ? -1 : a > b;
 }
 
-static void test_materialized_matches(void **state)
+/* The page a pool hands out for p holds image_word(p, w) at every word. */
+static void check_pool_page(struct image_pool *pl, const struct image *img, uint64_t p)
+{
+	const uint64_t *w = (const uint64_t *)image_pool_page(pl, img, p);
+
+	if (image_is_zero(img, p))
+		assert_ptr_equal(w, pl->zero);
+	else
+		assert_true((const char *)w >= pl->buf &&
+			    (const char *)w + img->page_size <= pl->buf + pl->bytes);
+	for (uint64_t i = 0; i < img->page_words; i++)
+		if (w[i] != image_word(img, p, i))
+			fail_msg("page %llu word %llu: pool %#llx, image_word %#llx",
+				 (unsigned long long)p, (unsigned long long)i, (unsigned long long)w[i],
+				 (unsigned long long)image_word(img, p, i));
+}
+
+static void test_pool_matches(void **state)
 {
 	static const struct {
 		uint64_t npages, page_size;
@@ -79,24 +80,98 @@ static void test_materialized_matches(void **state)
 		{ 1, 4096, 0, 1 },
 		{ 257, 4096, 0.3, 1 },   /* not a multiple of 64: a partial map word */
 		{ 1000, 4096, 0, 99 },
-		{ 640, 4096, 1, 5 },
 		{ 300, 64, 0.5, 12345 }, /* a small page: eight words */
-		{ 3, 2 * 1024 * 1024, 0.5, 8 },
+		{ 5, 2 * 1024 * 1024, 0.5, 8 },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct image img;
+		struct image_pool pl;
 
-		make(&img, cases[i].npages, cases[i].page_size, cases[i].zf, cases[i].seed, true);
+		make(&img, cases[i].npages, cases[i].page_size, cases[i].zf, cases[i].seed);
 		assert_int_equal(img.npages, cases[i].npages);
 		assert_int_equal(img.page_size, cases[i].page_size);
 		assert_int_equal(img.seed, cases[i].seed);
 		assert_int_equal(img.nzero, popcount_map(&img));
 		check_map_tail(&img);
-		check_materialized(&img);
+		assert_int_equal(image_pool_init(&pl, &img), 0);
+		assert_int_equal(pl.bytes, img.pool_pages * img.page_size);
+		/* in order, then from the end, so every slot is reused; zero
+		 * pages come from the pool's zero page (hugetlb has no ZEROPAGE) */
+		for (uint64_t p = 0; p < img.npages; p++)
+			check_pool_page(&pl, &img, p);
+		for (uint64_t p = img.npages; p-- > 0;)
+			check_pool_page(&pl, &img, p);
+		image_pool_destroy(&pl);
+		assert_null(pl.buf);
+		image_pool_destroy(&pl); /* twice is harmless */
 		image_destroy(&img);
 	}
+}
+
+/* A pool is bounded whatever the guest: about IMAGE_POOL_BYTES, a power of
+ * two of pages, one page when pages are larger. */
+static void test_pool_bounded(void **state)
+{
+	static const uint64_t sizes[] = { 64, 4096, 16384, 65536, 2 * 1024 * 1024, 1024 * 1024 * 1024 };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		uint64_t k = image_pool_pages(sizes[i]);
+
+		assert_true(k >= 1);
+		assert_int_equal(k & (k - 1), 0);
+		assert_true(k == 1 || k * sizes[i] <= IMAGE_POOL_BYTES);
+		assert_true(k * 2 * sizes[i] > IMAGE_POOL_BYTES); /* the most that fit */
+	}
+	assert_int_equal(image_pool_pages(4096), 256);
+	assert_int_equal(image_pool_pages(2 * 1024 * 1024), 1);
+}
+
+/* What verification relies on: every 4 KiB block of the region has an
+ * identity word no other block has, so a page (or a 4 KiB block of a huge
+ * page) in the wrong place, or from a slot stamped for another page, differs
+ * from what belongs there. */
+static void test_identity_catches_misplacement(void **state)
+{
+	const uint64_t hp = 2 * 1024 * 1024, n4k = 4096, nhp = 8;
+	uint64_t *ids = malloc(sizeof(uint64_t) * nhp * (hp / 4096));
+	struct image a, h;
+	struct image_pool pl;
+	uint64_t k = 0;
+
+	(void)state;
+	assert_non_null(ids);
+	make(&h, nhp, hp, 0, 3);
+	for (uint64_t p = 0; p < nhp; p++)
+		for (uint64_t w = 0; w < h.page_words; w += IMAGE_ID_WORDS)
+			ids[k++] = image_word(&h, p, w);
+	qsort(ids, k, sizeof(ids[0]), cmp_u64);
+	for (uint64_t i = 1; i < k; i++)
+		if (ids[i] == ids[i - 1])
+			fail_msg("two 4 KiB blocks share identity %#llx", (unsigned long long)ids[i]);
+	/* a pool slot as prepared (never stamped) is no page's content */
+	assert_int_equal(image_pool_init(&pl, &h), 0);
+	for (uint64_t p = 0; p < nhp; p++)
+		for (uint64_t w = 0; w < h.page_words; w += IMAGE_ID_WORDS)
+			assert_true(((const uint64_t *)pl.buf)[w] != image_word(&h, p, w));
+	image_pool_destroy(&pl);
+	image_destroy(&h);
+	free(ids);
+
+	/* pages K apart share a slot: they differ in word 0 and nowhere else
+	 * but identity words; pages of different slots differ everywhere */
+	make(&a, n4k, 4096, 0, 11);
+	for (uint64_t p = 0; p + a.pool_pages < n4k; p += 97) {
+		uint64_t q = p + a.pool_pages, r = p + 1;
+
+		assert_true(image_word(&a, p, 0) != image_word(&a, q, 0));
+		assert_int_equal(image_word(&a, p, 7), image_word(&a, q, 7));
+		for (uint64_t w = 0; w < a.page_words; w++)
+			assert_true(image_word(&a, p, w) != image_word(&a, r, w));
+	}
+	image_destroy(&a);
 }
 
 static void test_zero_fraction(void **state)
@@ -105,12 +180,12 @@ static void test_zero_fraction(void **state)
 	double share;
 
 	(void)state;
-	make(&img, 100000, 4096, 0, 1, false);
+	make(&img, 100000, 4096, 0, 1);
 	assert_int_equal(img.nzero, 0);
 	assert_int_equal(popcount_map(&img), 0);
 	image_destroy(&img);
 
-	make(&img, 100000, 4096, 1, 1, false);
+	make(&img, 100000, 4096, 1, 1);
 	assert_int_equal(img.nzero, 100000);
 	assert_int_equal(popcount_map(&img), 100000);
 	check_map_tail(&img);
@@ -119,7 +194,7 @@ static void test_zero_fraction(void **state)
 	image_destroy(&img);
 
 	for (uint64_t seed = 1; seed <= 3; seed++) {
-		make(&img, 100000, 4096, 0.25, seed, false);
+		make(&img, 100000, 4096, 0.25, seed);
 		share = (double)img.nzero / 100000.0;
 		if (share < 0.23 || share > 0.27)
 			fail_msg("seed %llu: zero share %.4f, want 0.23..0.27",
@@ -136,9 +211,9 @@ static void test_deterministic(void **state)
 	uint64_t n = 4096, same_words = 0, both_nonzero = 0;
 
 	(void)state;
-	make(&a, n, 4096, 0.3, 42, false);
-	make(&b, n, 4096, 0.3, 42, false);
-	make(&c, n, 4096, 0.3, 43, false);
+	make(&a, n, 4096, 0.3, 42);
+	make(&b, n, 4096, 0.3, 42);
+	make(&c, n, 4096, 0.3, 43);
 	assert_int_equal(a.nzero, b.nzero);
 	assert_memory_equal(a.zero_bits, b.zero_bits, (n + 63) / 64 * sizeof(uint64_t));
 	assert_memory_not_equal(a.zero_bits, c.zero_bits, (n + 63) / 64 * sizeof(uint64_t));
@@ -156,20 +231,6 @@ static void test_deterministic(void **state)
 	image_destroy(&a);
 	image_destroy(&b);
 	image_destroy(&c);
-
-	/* the materialized bytes too */
-	make(&a, 100, 4096, 0.2, 7, true);
-	make(&b, 100, 4096, 0.2, 7, true);
-	assert_memory_equal(a.data, b.data, a.data_len);
-	image_destroy(&a);
-	image_destroy(&b);
-}
-
-static int cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-
-	return a < b ? -1 : a > b;
 }
 
 static void test_words_distinct(void **state)
@@ -178,7 +239,7 @@ static void test_words_distinct(void **state)
 	uint64_t w0[1000];
 
 	(void)state;
-	make(&img, 1001, 4096, 0, 1, false);
+	make(&img, 1001, 4096, 0, 1);
 	for (uint64_t p = 0; p < 1000; p++) {
 		w0[p] = image_word(&img, p, 0);
 		assert_true(image_word(&img, p, 0) != image_word(&img, p + 1, 0));
@@ -202,7 +263,7 @@ static void test_write_marker(void **state)
 	struct image img;
 
 	(void)state;
-	make(&img, 100000, 4096, 0.1, 1, false);
+	make(&img, 100000, 4096, 0.1, 1);
 	assert_true(img.nzero > 0);
 	for (uint64_t p = 0; p < 100000; p++) {
 		uint64_t m = write_marker(p);
@@ -217,43 +278,16 @@ static void test_write_marker(void **state)
 	image_destroy(&img);
 }
 
-static void test_not_materialized(void **state)
-{
-	struct image lazy, full;
-
-	(void)state;
-	make(&lazy, 777, 4096, 0.4, 9, false);
-	assert_null(lazy.data);
-	assert_int_equal(lazy.data_len, 0);
-	assert_non_null(lazy.zero_bits);
-	assert_true(lazy.nzero > 0 && lazy.nzero < 777);
-	assert_int_equal(lazy.nzero, popcount_map(&lazy));
-
-	/* the same zero map a materialized image gets */
-	make(&full, 777, 4096, 0.4, 9, true);
-	assert_int_equal(lazy.nzero, full.nzero);
-	assert_memory_equal(lazy.zero_bits, full.zero_bits, (777 + 63) / 64 * sizeof(uint64_t));
-	for (uint64_t p = 0; p < 777; p++)
-		assert_int_equal(image_word(&lazy, p, 3), image_word(&full, p, 3));
-
-	image_destroy(&lazy);
-	assert_null(lazy.data);
-	assert_null(lazy.zero_bits);
-	image_destroy(&lazy); /* twice is harmless */
-	image_destroy(&full);
-	assert_null(full.data);
-	image_destroy(&full);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_materialized_matches),
+		cmocka_unit_test(test_pool_matches),
+		cmocka_unit_test(test_pool_bounded),
+		cmocka_unit_test(test_identity_catches_misplacement),
 		cmocka_unit_test(test_zero_fraction),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_words_distinct),
 		cmocka_unit_test(test_write_marker),
-		cmocka_unit_test(test_not_materialized),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
