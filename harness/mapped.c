@@ -157,7 +157,7 @@ int mapped_measure_smaps(struct mapped *m, const char *base, uint64_t len, uint6
 	m->huge_bytes = s.pmd_bytes + s.hugetlb_bytes;
 	m->base_bytes = s.rss_bytes > s.pmd_bytes ? s.rss_bytes - s.pmd_bytes : 0;
 	/* per VMA, not per page: every touched page is taken as present */
-	m->pages_present = m->huge_bytes + m->base_bytes ? ntouched : 0;
+	m->pages_present = (m->huge_bytes + m->base_bytes) ? ntouched : 0;
 	m->method = MAPPED_SMAPS;
 	return 0;
 }

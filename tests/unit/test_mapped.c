@@ -179,7 +179,10 @@ static void test_real_thp(void **state)
 	int rc;
 
 	(void)state;
-	assert_true(p != MAP_FAILED);
+	if (p == MAP_FAILED) {
+		fail_msg("mmap of %llu bytes failed", (unsigned long long)(len + M2));
+		return;
+	}
 	a = (char *)(((uintptr_t)p + M2 - 1) & ~(uintptr_t)(M2 - 1));
 	if (madvise(a, 2 * M2, MADV_HUGEPAGE) || madvise(a + 2 * M2, 2 * M2, MADV_NOHUGEPAGE)) {
 		munmap(p, len + M2);
