@@ -172,7 +172,7 @@ t_report_readable_names() {
 		[ -s "$T/rep/tables/rate-at-2-vcpus-anon-2M-half-zeros.md" ] &&
 		[ -s "$T/rep/tables/latency-anon-2M-half-zeros.md" ] ||
 		{ ls "$T/rep/tables"; fail "table names"; }
-	grep -q '^Paging rate at 2 vCPUs: anon 4K pages, 2M in all, seq write, half the pages zero\.' \
+	grep -q '^Paging rate until memory is usable at 2 vCPUs: anon 4K pages, 2M in all, seq write, half the pages zero\.' \
 		"$T/rep/tables/rate-at-2-vcpus-anon-2M-half-zeros.md" ||
 		{ head -1 "$T/rep/tables/rate-at-2-vcpus-anon-2M-half-zeros.md"; fail "caption"; }
 	grep -q 'no zero pages' "$T/rep/tables/rate-at-1-vcpu-anon-2M-no-zeros.md" || fail "no-zeros caption"
