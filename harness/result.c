@@ -141,6 +141,10 @@ static json_t *rep_json(const struct fb_config *cfg, const struct rep_result *rr
 		"verify", verify_json(&rr->verify));
 	if (o && rr->mode_data)
 		json_object_set(o, "mode_data", rr->mode_data);
+	if (o && rr->handlers)
+		json_object_set_new(o, "handlers", handlers_json(cfg, rr->handlers));
+	if (o && rr->anat)
+		json_object_set_new(o, "fault_anatomy", anatomy_json(rr->anat));
 	return o;
 }
 
@@ -189,6 +193,21 @@ static double f_svc99(const struct fb_config *c, const struct rep_result *r) { (
 static double f_pop(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)r->populate_ns / 1e9; }
 static double f_reg(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)r->register_ns / 1e9; }
 
+static double anat_p50(const struct rep_result *r, enum anat_part k)
+{
+	return r->anat ? hist_quantile(&r->anat->part[k], 0.5) : 0;
+}
+static double f_del50(const struct fb_config *c, const struct rep_result *r) { (void)c; return anat_p50(r, ANAT_DELIVERY); }
+static double f_srv50(const struct fb_config *c, const struct rep_result *r) { (void)c; return anat_p50(r, ANAT_SERVICE); }
+static double f_wake50(const struct fb_config *c, const struct rep_result *r) { (void)c; return anat_p50(r, ANAT_WAKE); }
+
+/* Only where the fault anatomy was measured. */
+static const struct figure anat_figures[] = {
+	{ "fault_anatomy_delivery_p50_ns", "ns", f_del50 },
+	{ "fault_anatomy_service_p50_ns", "ns", f_srv50 },
+	{ "fault_anatomy_wake_p50_ns", "ns", f_wake50 },
+};
+
 static const struct figure figures[] = {
 	{ "paging_rate_pps", "pages/s", f_pps },
 	{ "paging_rate_gibps", "GiB/s", f_gibps },
@@ -204,6 +223,19 @@ static const struct figure figures[] = {
 	{ "register_seconds", "s", f_reg },
 };
 
+static void summarize(json_t *s, const struct run_result *res, const struct figure *fig,
+		      double *v)
+{
+	unsigned n = 0;
+
+	for (unsigned r = 0; r < res->nreps; r++) {
+		if (res->reps[r].warmup)
+			continue;
+		v[n++] = fig->get(res->cfg, &res->reps[r]);
+	}
+	json_object_set_new(s, fig->name, stat_json(v, n, fig->unit));
+}
+
 static json_t *summary_json(const struct run_result *res)
 {
 	json_t *s = json_object();
@@ -211,29 +243,24 @@ static json_t *summary_json(const struct run_result *res)
 
 	if (!v)
 		return s;
-	for (size_t f = 0; f < FB_ARRAY_SIZE(figures); f++) {
-		unsigned n = 0;
-
-		for (unsigned r = 0; r < res->nreps; r++) {
-			if (res->reps[r].warmup)
-				continue;
-			v[n++] = figures[f].get(res->cfg, &res->reps[r]);
-		}
-		json_object_set_new(s, figures[f].name, stat_json(v, n, figures[f].unit));
-	}
+	for (size_t f = 0; f < FB_ARRAY_SIZE(figures); f++)
+		summarize(s, res, &figures[f], v);
+	for (size_t f = 0; res->nreps && res->reps[0].anat && !res->reps[0].anat->unavailable &&
+			   f < FB_ARRAY_SIZE(anat_figures); f++)
+		summarize(s, res, &anat_figures[f], v);
 	free(v);
 	return s;
 }
 
 json_t *result_to_json(const struct run_result *res)
 {
-	json_t *runs = json_array();
+	json_t *runs = json_array(), *doc;
 
 	/* a failed repetition stays in: its verify object says what went wrong */
 	for (unsigned r = 0; r < res->nreps; r++)
 		json_array_append_new(runs, rep_json(res->cfg, &res->reps[r]));
 	{
-		return json_pack("{s:{s:s, s:i}, s:{s:s, s:s, s:s, s:f}, s:{s:s, s:o}, s:o, s:o,"
+		doc = json_pack("{s:{s:s, s:i}, s:{s:s, s:s, s:s, s:f}, s:{s:s, s:o}, s:o, s:o,"
 				 " s:{s:b, s:I, s:I}, s:o, s:o}",
 				 "schema", "name", RESULT_SCHEMA_NAME, "version", RESULT_SCHEMA_VERSION,
 				 "tool", "name", "faultbench", "version", FB_VERSION,
@@ -248,6 +275,10 @@ json_t *result_to_json(const struct run_result *res)
 				 "runs", runs,
 				 "summary", summary_json(res));
 	}
+	if (doc && res->handler_cpus)
+		json_object_set_new(json_object_get(doc, "placement"), "handler_cpus",
+				    handler_cpus_json(res->cfg, res->handler_cpus));
+	return doc;
 }
 
 static int mkdir_parents(const char *path)
