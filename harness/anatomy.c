@@ -71,7 +71,7 @@ void anatomy_register_vcpu(struct anatomy *a, unsigned vcpu)
 	}
 }
 
-void anatomy_post(struct anatomy *a, unsigned vcpu, uint64_t page, uint64_t t_msg, uint64_t t_res)
+static struct anat_ticket claim(struct anatomy *a, unsigned vcpu, uint64_t page, uint64_t t_msg)
 {
 	struct anat_mailbox *mb = &a->mb[vcpu];
 	struct anat_slot *s =
@@ -82,24 +82,35 @@ void anatomy_post(struct anatomy *a, unsigned vcpu, uint64_t page, uint64_t t_ms
 	atomic_store_explicit(&s->tag, 0, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 	atomic_store_explicit(&s->t_msg, t_msg, memory_order_relaxed);
-	atomic_store_explicit(&s->t_res, t_res, memory_order_relaxed);
+	atomic_store_explicit(&s->t_res, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->tag, page + 1, memory_order_release);
 	atomic_fetch_add_explicit(&mb->posted, 1, memory_order_release);
+	return (struct anat_ticket){ mb, s };
 }
 
-void anatomy_post_tid(struct anatomy *a, uint32_t tid, uint64_t page, uint64_t t_msg,
-		      uint64_t t_res)
+void anatomy_resolved(struct anat_ticket t, uint64_t t_res)
+{
+	if (!t.mb)
+		return;
+	atomic_store_explicit(&t.slot->t_res, t_res ? t_res : 1, memory_order_release);
+	atomic_fetch_add_explicit(&t.mb->posted, 1, memory_order_release);
+}
+
+struct anat_ticket anatomy_msg(struct anatomy *a, uint32_t tid, uint64_t page, uint64_t t_msg)
 {
 	for (unsigned i = tid_hash(a, tid);; i = (i + 1) & a->tid_mask) {
 		uint64_t e = atomic_load_explicit(&a->tids[i], memory_order_acquire);
 
-		if (!e)
-			return; /* not a vCPU: an emulation or balloon thread, the main thread */
-		if ((uint32_t)(e >> 32) == tid) {
-			anatomy_post(a, (unsigned)(e & 0xffffffffu), page, t_msg, t_res);
-			return;
-		}
+		if (!e) /* not a vCPU: an emulation or balloon thread, the main thread */
+			return (struct anat_ticket){ NULL, NULL };
+		if ((uint32_t)(e >> 32) == tid)
+			return claim(a, (unsigned)(e & 0xffffffffu), page, t_msg);
 	}
+}
+
+void anatomy_post(struct anatomy *a, unsigned vcpu, uint64_t page, uint64_t t_msg, uint64_t t_res)
+{
+	anatomy_resolved(claim(a, vcpu, page, t_msg), t_res);
 }
 
 /* Read slot k whole; 0 when it is empty or being written. */
@@ -136,7 +147,7 @@ static int take(struct anat_vcpu *v, uint64_t prev, uint64_t now, uint64_t t_msg
 void anatomy_look(const struct anat_mailbox *mb, struct anat_vcpu *v, uint64_t tag,
 		  uint64_t prev, uint64_t now, uint64_t p)
 {
-	bool cur = false;
+	bool cur = false, wait = false;
 
 	v->seen = p;
 	for (unsigned k = 0; k < ANAT_SLOTS; k++) {
@@ -144,21 +155,31 @@ void anatomy_look(const struct anat_mailbox *mb, struct anat_vcpu *v, uint64_t t
 
 		if (!t)
 			continue;
-		if (t == tag && !cur && tag)
-			cur = take(v, prev, now, t_msg, t_res);
-		else if (t == v->pend_tag && take(v, v->pend_prev, v->pend_now, t_msg, t_res))
-			v->pend_tag = 0;
+		if (t == tag && !cur && t_msg >= prev && t_msg <= now) {
+			cur = true;
+			/* no t_res: resolved, but the handler has not said when yet */
+			wait = !t_res || !take(v, prev, now, t_msg, t_res);
+			continue;
+		}
+		for (unsigned j = 0; t_res && j < ANAT_SLOTS; j++) {
+			if (v->pend[j].tag == t &&
+			    take(v, v->pend[j].prev, v->pend[j].now, t_msg, t_res)) {
+				v->pend[j].tag = 0;
+				break;
+			}
+		}
 	}
-	if (!cur && tag) {
-		v->pend_tag = tag;
-		v->pend_prev = prev;
-		v->pend_now = now;
+	if (wait) {
+		unsigned j = v->pend_next++ % ANAT_SLOTS;
+
+		v->pend[j].tag = tag;
+		v->pend[j].prev = prev;
+		v->pend[j].now = now;
 	}
 }
 
 void anatomy_finish(const struct anat_mailbox *mb, struct anat_vcpu *v)
 {
-	if (v->pend_tag)
-		anatomy_look(mb, v, 0, 0, 0, atomic_load_explicit(&mb->posted, memory_order_acquire));
-	v->pend_tag = 0;
+	anatomy_look(mb, v, 0, 0, 0, atomic_load_explicit(&mb->posted, memory_order_acquire));
+	memset(v->pend, 0, sizeof(v->pend));
 }

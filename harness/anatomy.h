@@ -16,26 +16,30 @@
  * Matching a message to the access that caused it. Handlers open their
  * uffds with UFFD_FEATURE_THREAD_ID, so each message names the faulting
  * thread (arg.pagefault.feat.ptid). Each vCPU puts its tid in a small table
- * before the start barrier. For each fault message a handler writes
- * {page, t_msg, t_res} into a slot of that vCPU's mailbox (its own cache
- * lines), then bumps the mailbox's `posted`. After each first touch the vCPU
- * loads `posted`: one load and compare on the timed path. Only when it moved
- * does the vCPU look at the slots, for a message naming this page with
- * t_prev <= t_msg <= t_now; a match adds the three parts to the
- * vCPU's own histograms. A vCPU has one fault outstanding at a time (two
+ * before the start barrier. For each fault message a handler claims a slot
+ * of that vCPU's mailbox (its own cache lines) and writes {page, t_msg}
+ * before it resolves, then t_res after; each write bumps the mailbox's
+ * `posted`. After each first touch the vCPU loads `posted`: one load and
+ * compare on the timed path. Only when it moved does the vCPU look at the
+ * slots for one naming this page with t_prev <= t_msg <= t_now, and a match
+ * adds the three parts to the vCPU's own histograms. The first write
+ * happens before the resolve that wakes the vCPU, so a vCPU that finds no
+ * slot for its page took no round trip: the kernel filled the page
+ * (zero-unreg's zero ranges, a page another vCPU's fault brought in), and
+ * the access is unmatched. A vCPU has one fault outstanding at a time (two
  * messages for one access means the fault was retried), so four slots are
  * never short.
  *
- * The handler writes its slot after the resolve returns, and the woken vCPU
- * may look before that: the access is then kept as pending and matched when
- * the slot appears (at the next first touch, or after the run). When the
- * handler shares the vCPU's CPU, the resolve's wake usually switches to the
- * vCPU before the ioctl returns, so the return comes after the vCPU's t_now
- * and no user-space clock sees the resolve end. Such a fault still matches:
- * its resolve is taken to end at t_now (wake 0; the switch to the vCPU is in
- * its service), and it is counted in `resumed_first`. An access with no
- * message at all (the kernel filled the page: zero-unreg's zero ranges, a
- * page another vCPU's fault brought in) is unmatched.
+ * The woken vCPU may look before the handler wrote t_res: the access is
+ * then kept as pending and completed when t_res appears (at a later first
+ * touch, or after the run). When the handler shares the vCPU's CPU, the
+ * resolve's wake usually switches to the vCPU before the ioctl returns, so
+ * the return comes after the vCPU's t_now and no user-space clock sees the
+ * resolve end. Such a fault still matches: its resolve is taken to end at
+ * t_now (wake 0; the switch to the vCPU is in its service), and it is
+ * counted in `resumed_first`. Up to four accesses wait that way (several
+ * readers can each be held up between a resolve and its t_res); a fifth
+ * pushes out the oldest, which stays unmatched.
  *
  * Batching: a read() returning several messages gives all of them the same
  * t_msg, so a later message's wait behind the earlier resolves counts as its
@@ -63,7 +67,8 @@ enum anat_part { ANAT_DELIVERY, ANAT_SERVICE, ANAT_WAKE, ANAT_PARTS };
 
 struct anat_slot {
 	_Atomic uint64_t tag;      /* page + 1; 0 while a writer fills the slot */
-	_Atomic uint64_t t_msg, t_res;
+	_Atomic uint64_t t_msg;
+	_Atomic uint64_t t_res;    /* 0 until the resolve returned */
 };
 
 /* One vCPU's: handlers write, the vCPU reads. */
@@ -73,11 +78,20 @@ struct anat_mailbox {
 	struct anat_slot slot[ANAT_SLOTS];
 } __attribute__((aligned(2 * FB_CACHELINE)));
 
+/* A handler's hold on the slot of one message, between its two writes. */
+struct anat_ticket {
+	struct anat_mailbox *mb;   /* NULL: not a vCPU's fault */
+	struct anat_slot *slot;
+};
+
 /* One vCPU's own side, touched by its thread only (read after it ends). */
 struct anat_vcpu {
 	uint64_t seen;             /* `posted` when the vCPU last looked */
-	uint64_t pend_tag;         /* last first touch still unmatched: page + 1, 0 none */
-	uint64_t pend_prev, pend_now;
+	struct {                   /* first touches whose t_res is not in yet */
+		uint64_t tag;      /* page + 1, 0 none */
+		uint64_t prev, now;
+	} pend[ANAT_SLOTS];
+	unsigned pend_next;        /* the oldest, replaced by the next one */
 	uint64_t matched, resumed_first;
 	struct hist *part[ANAT_PARTS];
 };
@@ -103,11 +117,12 @@ void anatomy_reset(struct anatomy *a);
 /* On vCPU `vcpu`'s thread, before the start barrier. */
 void anatomy_register_vcpu(struct anatomy *a, unsigned vcpu);
 /* A handler read the fault message of thread `tid` (feat.ptid) on `page`
- * (region index) at t_msg and resolved it by t_res. Threads that are not
- * vCPUs are ignored. No allocation, no locks. */
-void anatomy_post_tid(struct anatomy *a, uint32_t tid, uint64_t page, uint64_t t_msg,
-		      uint64_t t_res);
-/* The same for a known vCPU; async-signal-safe (memfault-exit's SIGBUS). */
+ * (region index) at t_msg, and is about to resolve it. Threads that are not
+ * vCPUs get an empty ticket. No allocation, no locks. */
+struct anat_ticket anatomy_msg(struct anatomy *a, uint32_t tid, uint64_t page, uint64_t t_msg);
+/* ... and the resolve returned at t_res. */
+void anatomy_resolved(struct anat_ticket t, uint64_t t_res);
+/* Both at once, for a known vCPU; async-signal-safe (memfault-exit's exits). */
 void anatomy_post(struct anatomy *a, unsigned vcpu, uint64_t page, uint64_t t_msg,
 		  uint64_t t_res);
 
@@ -124,13 +139,8 @@ static inline void anatomy_after_touch(const struct anat_mailbox *mb, struct ana
 {
 	uint64_t p = atomic_load_explicit(&mb->posted, memory_order_acquire);
 
-	if (__builtin_expect(p == v->seen, 1)) {
-		v->pend_tag = page + 1;
-		v->pend_prev = prev;
-		v->pend_now = now;
-		return;
-	}
-	anatomy_look(mb, v, page + 1, prev, now, p);
+	if (__builtin_expect(p != v->seen, 0))
+		anatomy_look(mb, v, page + 1, prev, now, p);
 }
 
 #endif

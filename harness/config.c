@@ -294,26 +294,28 @@ static int list_backings(struct fb_err *err, const char *flag, const char *v)
 /* same, other, any, or a list of online CPUs: "0,2-3". */
 static int parse_handler_cpus(struct fb_config *c, const char *v, struct fb_err *err)
 {
-	char buf[128], why[160] = "";
-	int e = ENUM_LOOKUP(hcpus_names, v), rc;
+	char buf[128], why[160] = "", detail[180] = "";
+	int e = ENUM_LOOKUP(hcpus_names, v);
+	bool list = *v >= '0' && *v <= '9';
 
 	c->handler_cpu_list[0] = 0;
 	if (e >= 0) {
 		c->handler_cpus = (enum handler_cpus_policy)e;
 		return 0;
 	}
-	rc = strlen(v) < sizeof(c->handler_cpu_list) ? topo_parse_cpulist(v, NULL, 0, why, sizeof(why))
-						     : -EINVAL;
-	if (rc < 0) {
-		fb_errf(err, "--handler-cpus: '%s' is not accepted (%s); accepted values: %s, or a "
-			"list of online CPUs such as 0,2-3", v,
-			rc == -EINVAL && strlen(v) >= sizeof(c->handler_cpu_list) ? "too long" : why,
-			ENUM_LIST(hcpus_names, buf));
-		return -EINVAL;
+	if (list && strlen(v) >= sizeof(c->handler_cpu_list)) {
+		snprintf(detail, sizeof(detail), " (a list of at most %zu characters)",
+			 sizeof(c->handler_cpu_list) - 1);
+	} else if (list && topo_parse_cpulist(v, NULL, 0, why, sizeof(why)) < 0) {
+		snprintf(detail, sizeof(detail), " (%s)", why);
+	} else if (list) {
+		c->handler_cpus = HCPUS_LIST;
+		snprintf(c->handler_cpu_list, sizeof(c->handler_cpu_list), "%s", v);
+		return 0;
 	}
-	c->handler_cpus = HCPUS_LIST;
-	snprintf(c->handler_cpu_list, sizeof(c->handler_cpu_list), "%s", v);
-	return 0;
+	fb_errf(err, "--handler-cpus: '%s' is not accepted%s; accepted values: %s, or a list of "
+		"online CPUs such as 0,2-3", v, detail, ENUM_LIST(hcpus_names, buf));
+	return -EINVAL;
 }
 
 static void print_modes(FILE *f)

@@ -507,7 +507,9 @@ static void anat_rep_begin(struct run_ctx *ctx)
 	for (unsigned i = 0; i < ctx->cfg->vcpus; i++) {
 		struct anat_vcpu *a = &ctx->v[i].anat;
 
-		a->seen = a->pend_tag = a->matched = a->resumed_first = 0;
+		a->seen = a->matched = a->resumed_first = 0;
+		a->pend_next = 0;
+		memset(a->pend, 0, sizeof(a->pend));
 		for (unsigned k = 0; k < ANAT_PARTS; k++)
 			hist_init(a->part[k]);
 	}

@@ -311,10 +311,16 @@ static int handle_batch(struct uffd_handler *h, size_t n, uint64_t t_msg)
 	for (size_t i = 0; i < n; i++) {
 		const struct uffd_msg *m = &h->msgs[i];
 		uint64_t t0 = fb_ticks(), t1;
+		struct anat_ticket at = { NULL, NULL };
 		int rc;
 
 		if (m->event == UFFD_EVENT_PAGEFAULT) {
 			h->c.uffd_msgs++;
+			if (anat)
+				at = anatomy_msg(anat, m->arg.pagefault.feat.ptid,
+						 (m->arg.pagefault.address - (uintptr_t)s->run->gm->base) /
+							 s->run->cfg->page_size,
+						 t_msg);
 			if (delay)
 				service_delay(delay);
 			if (slow)
@@ -329,11 +335,7 @@ static int handle_batch(struct uffd_handler *h, size_t n, uint64_t t_msg)
 			report_fatal(s->run, m, -rc);
 		t1 = fb_ticks();
 		hist_add(&h->service, fb_ticks_ns(t1 - t0));
-		if (anat && m->event == UFFD_EVENT_PAGEFAULT)
-			anatomy_post_tid(anat, m->arg.pagefault.feat.ptid,
-					 (m->arg.pagefault.address - (uintptr_t)s->run->gm->base) /
-						 s->run->cfg->page_size,
-					 t_msg, t1);
+		anatomy_resolved(at, t1);
 	}
 	return 0;
 }
