@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/resource.h>
 
+#include "anatomy.h"
 #include "config.h"
 #include "hist.h"
 #include "mapped.h"
@@ -56,6 +57,8 @@ struct rep_result {
 	struct rusage ru;        /* whole process, during the touch phase */
 	struct verify_result verify;
 	json_t *mode_data;       /* the mode's own figures, or NULL */
+	struct rep_anatomy *anat;        /* the fault anatomy, NULL when not recorded */
+	struct handler_seen *handlers;   /* [cfg->handlers] where they ran, NULL: no handlers */
 };
 
 enum run_state { RUN_OK, RUN_SKIPPED, RUN_FAILED, RUN_INTERRUPTED };
@@ -67,6 +70,7 @@ struct run_result {
 	bool oversubscribed;
 	uint64_t hugepages_reserved;   /* pages we added to the pool */
 	uint64_t image_zero_pages;
+	int *handler_cpus;             /* [cfg->handlers] placement, NULL: no handlers */
 	bool abandoned;                /* a vCPU could not be stopped: nothing freed */
 	unsigned nreps;                /* filled so far */
 	struct rep_result *reps;       /* warmup + measured */

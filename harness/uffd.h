@@ -43,6 +43,7 @@ struct uffd_handler {
 	struct uffd_msg *msgs;  /* batch buffer, allocated before start */
 	struct mode_counters c;
 	struct hist service;
+	struct handler_seen seen;  /* where it ran; seen.cpu: where it is pinned */
 } __attribute__((aligned(FB_CACHELINE)));
 
 struct uffd_server {
@@ -51,6 +52,8 @@ struct uffd_server {
 	int uffds[FB_MAX_VCPUS];
 	uint64_t range_ioctls;  /* ioctls every registered range supports */
 	int stop_fd;            /* eventfd: handlers exit when it is readable */
+	_Atomic int stopping;   /* the same, for handlers that never sleep (--wait spin) */
+	uint64_t vcpu_cpus[FB_MAX_CPUS / 64];  /* CPUs vCPUs are pinned to */
 	unsigned nhandlers;
 	struct uffd_handler *h;
 	uffd_msg_fn on_msg;

@@ -121,12 +121,36 @@ static int check_against(json_t *schema, const char *schema_path, const char *na
 	return rc ? -EINVAL : 0;
 }
 
+/* Config fields added to the format after files were first written
+ * without them: such a file ran as the value here. Filled in on load, so a
+ * configuration from an older file is the same configuration as today's
+ * (compare, gate, report group by the whole config). */
+static const struct {
+	const char *key, *value;
+} config_added[] = {
+	{ "handler_cpus", "any" },
+};
+
+static void fill_added(json_t *doc)
+{
+	json_t *cfg = json_object_get(doc, "config");
+
+	for (size_t i = 0; json_is_object(cfg) && i < FB_ARRAY_SIZE(config_added); i++)
+		if (!json_object_get(cfg, config_added[i].key))
+			json_object_set_new(cfg, config_added[i].key, json_string(config_added[i].value));
+}
+
+/* Schema-checked, then the added fields filled in. */
 static int check_result(const char *name, json_t *doc, struct fb_err *err)
 {
 	json_t *schema;
 	int rc = result_schema(&schema, err);
 
-	return rc ? rc : check_against(schema, fb_schema_path(), name, doc, err);
+	if (!rc)
+		rc = check_against(schema, fb_schema_path(), name, doc, err);
+	if (!rc)
+		fill_added(doc);
+	return rc;
 }
 
 int rset_parse_result(const char *name, const char *buf, size_t len, json_t **doc,
