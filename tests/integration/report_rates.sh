@@ -1,22 +1,7 @@
 # The report's rates: the usable rate (setup plus touch) in the rate table
 # and plots, the touch-only rate in its own table, and the marker and
 # footnote of a run that asked for huge pages and got fewer.
-FIXTURE=${FB_ROOT:-$PWD}/tests/fixtures/results-small
-
-JQ_MEDIAN='def median: sort | if length % 2 == 1 then .[length / 2 | floor]
-	else (.[length / 2 - 1] + .[length / 2]) / 2 end;'
-
-# csv_get FILE COLUMN-HEADER FIRST-COLUMN-VALUE
-csv_get() {
-	awk -F, -v col="$2" -v row="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
-		NR > 1 && $1 == row && c { print $c }' "$1"
-}
-
-# near A B: equal to 1e-3 relative (the CSV has 4 decimals)
-near() {
-	awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b;
-		exit !(a != "" && d <= 1e-3 * (m > 1 ? m : 1)) }'
-}
+source "${FB_ROOT:-$PWD}/tests/report_lib.sh"
 
 # mapped FRACTION SHORT: a runs[].mapped object for a 2M run of the fixture
 mapped_jq() {
@@ -96,13 +81,6 @@ t_report_old_files_no_marker() {
 	# every caption says the image's zeros, the default too
 	grep -q '^Paging rate until memory is usable vs vCPUs: anon 4K pages, 2M in all, seq write, no zero pages\.' \
 		"$T/rep/tables/rate-vs-vcpus-anon-2M.md" || fail "zero fraction not in the caption"
-}
-
-need_thp() {
-	local f=/sys/kernel/mm/transparent_hugepage/enabled
-	[ -r "$f" ] || skip "no transparent huge pages on this kernel ($f missing)"
-	grep -q '\[never\]' "$f" && skip "THP is disabled ($f = never)"
-	return 0
 }
 
 # A real run: wp-unpop on thp maps 4K pages and its cell says so; none on

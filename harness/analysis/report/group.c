@@ -343,6 +343,23 @@ static void add_mapped(struct cell *c, json_t *m)
 	}
 }
 
+/* runs[].fault_anatomy: absent in files of earlier versions, and
+ * available false where the host could not measure it. */
+static int add_anatomy(struct cell *c, json_t *fa)
+{
+	static const char *const part_json[NPART] = { "delivery_ns", "service_ns", "wake_ns" };
+	int rc = 0;
+
+	if (!json_is_true(json_object_get(fa, "available")))
+		return 0;
+	for (int p = 0; p < NPART; p++)
+		rc |= dvec_push(&c->part[p], num_at(fa, part_json[p], "p50") / 1e3);
+	c->matched += (uint64_t)json_integer_value(json_object_get(fa, "matched"));
+	c->unmatched += (uint64_t)json_integer_value(json_object_get(fa, "unmatched"));
+	c->resumed_first += (uint64_t)json_integer_value(json_object_get(fa, "resumed_first"));
+	return rc;
+}
+
 static int add_runs(struct group *g, struct cell *c, json_t *doc)
 {
 	json_t *runs = json_object_get(doc, "runs"), *run;
@@ -373,6 +390,7 @@ static int add_runs(struct group *g, struct cell *c, json_t *doc)
 			c->touch_only++;
 		}
 		add_mapped(c, json_object_get(run, "mapped"));
+		rc |= add_anatomy(c, json_object_get(run, "fault_anatomy"));
 		for (int l = 0; l < NLAT; l++)
 			rc |= dvec_push(&c->lat[l], json_number_value(json_object_get(lat, lat_json[l])) / 1e3);
 		rc |= add_buckets(c, json_object_get(lat, "buckets"));
@@ -548,6 +566,8 @@ void report_groups_free(struct report *r)
 		for (size_t k = 0; k < g->ncell; k++) {
 			free(g->cell[k].rate.v);
 			free(g->cell[k].touch.v);
+			for (int p = 0; p < NPART; p++)
+				free(g->cell[k].part[p].v);
 			for (int l = 0; l < NLAT; l++)
 				free(g->cell[k].lat[l].v);
 			free(g->cell[k].buckets);

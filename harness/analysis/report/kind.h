@@ -61,6 +61,9 @@ enum setup_part {
 /* The marker of a cell whose run asked for huge pages and got fewer. */
 #define REPORT_HUGE_SHORT_MARK "‡"
 
+/* The parts of a first touch's latency (runs[].fault_anatomy). */
+enum anat_part_idx { PART_DELIVERY, PART_SERVICE, PART_WAKE, NPART };
+
 struct cell {
 	size_t col;
 	long vcpus;
@@ -80,6 +83,10 @@ struct cell {
 	double huge_min, huge_max; /* its huge_fraction over those repetitions */
 	uint64_t asked_bytes, rate_page_bytes; /* page asked; rates' page, 0 mixed */
 	bool rate_page_varies;
+	/* runs[].fault_anatomy where available: each part's p50 in µs, per
+	 * measured repetition, and the counts summed over them */
+	struct dvec part[NPART];
+	uint64_t matched, unmatched, resumed_first;
 };
 
 struct column {
@@ -170,8 +177,8 @@ const char *report_unit_csv(const struct group *g);
 /* DIR/report/rel, for writing; NULL (and the report's error set) on failure. */
 FILE *report_open(struct report *r, const char *rel);
 void report_close(struct report *r, FILE *f, const char *rel);
-/* tables/<base>.md, .tex and .csv (csv(g, f) writes the last), and the
- * table inline in the index. */
+/* tables/<base>.md, .tex and .csv (csv(g, f) writes the last; NULL: the
+ * kind writes its CSV itself), and the table inline in the index. */
 void report_emit_table(struct report *r, struct table *t, const char *base,
 		       void (*csv)(struct group *, FILE *), struct group *g);
 /* plots/<script>.gp with datafile=<data> and vars → plots/<base>.png and
@@ -213,6 +220,7 @@ extern const struct report_kind report_kind_latency;
 extern const struct report_kind report_kind_latency_cdf;
 extern const struct report_kind report_kind_wpcost;
 extern const struct report_kind report_kind_micro;
+extern const struct report_kind report_kind_anatomy;
 extern const struct report_kind report_kind_not_measured;
 
 #endif
