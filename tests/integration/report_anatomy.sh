@@ -58,7 +58,7 @@ t_report_anatomy_fixture() {
 			{ cat "$T/rep/tables/fault-anatomy.md"; fail "md row at $v"; }
 	done
 	grep -q '^Where a fault.s time goes' "$T/rep/index.md" || fail "not in the index"
-	grep -q '^"uffd-stock anon 4K 1v" ' "$T/rep/plots/data/fault-anatomy.dat" || fail "plot data"
+	grep -qF '"uffd-stock\n2 vCPUs" ' "$T/rep/plots/data/fault-anatomy.dat" || fail "plot data"
 	if command -v gnuplot >/dev/null; then
 		[ -s "$T/rep/plots/fault-anatomy.svg" ] || [ -s "$T/rep/plots/fault-anatomy.png" ] ||
 			fail "no stacked-bar plot"

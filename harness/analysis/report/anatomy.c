@@ -215,27 +215,60 @@ static int anatomy_table(struct report *r, struct arow *rows, size_t n, struct t
 	return 0;
 }
 
+/* A bar's label, one line per part ("uffd-stock\nwait=spin\nanon 4K\n1 vCPU":
+ * long labels side by side would overlap), the memory only when the bars
+ * differ in it. Returns its number of lines. */
+static unsigned bar_label(struct arow *a, bool memory, char *buf, size_t n)
+{
+	const char *l = a->g->col[a->col].label;
+	unsigned lines = 1;
+	size_t off = 0;
+
+	for (; *l && off + 3 < n; l++) {
+		if (*l == ' ') {
+			buf[off++] = '\\';
+			buf[off++] = 'n';
+			lines++;
+		} else if (*l != '"') {
+			buf[off++] = *l;
+		}
+	}
+	buf[off] = '\0';
+	if (off < n)
+		snprintf(buf + off, n - off, "%s\\n%s%s%ld vCPU%s", report_cell_mark(a->x),
+			 memory ? a->memory : "", memory ? "\\n" : "", a->x->vcpus,
+			 a->x->vcpus == 1 ? "" : "s");
+	return lines + 1 + memory;
+}
+
 /* Stacked bars, one per row: delivery, service and wake on top of each
  * other, the first-touch median as a point beside the stack. */
 static void anatomy_plot(struct report *r, struct arow *rows, size_t n)
 {
 	const char *rel = "plots/data/fault-anatomy.dat";
-	char vars[4096], titles[1200];
+	char vars[4096], titles[1200], label[768];
+	unsigned lines = 1;
+	bool memory = false;
 	FILE *f = report_open(r, rel);
 
 	if (!f)
 		return;
+	for (size_t i = 1; i < n; i++)
+		memory |= strcmp(rows[i].memory, rows[0].memory) != 0;
 	fprintf(f, "# where a fault's time goes, µs (medians): label delivery service wake first_touch\n");
 	for (size_t i = 0; i < n; i++) {
 		struct arow *a = &rows[i];
+		unsigned l = bar_label(a, memory, label, sizeof(label));
 
-		fprintf(f, "\"%s%s %s %ldv\" %.6g %.6g %.6g %.6g\n", a->g->col[a->col].label,
-			report_cell_mark(a->x), a->memory, a->x->vcpus, part(a, PART_DELIVERY),
+		lines = l > lines ? l : lines;
+		fprintf(f, "\"%s\" %.6g %.6g %.6g %.6g\n", label, part(a, PART_DELIVERY),
 			part(a, PART_SERVICE), part(a, PART_WAKE), dvec_median(&a->x->lat[L50]));
 	}
 	report_close(r, f, rel);
-	report_title_vars(titles, sizeof(titles), "Where a fault's time goes (medians)", r->host_short);
-	snprintf(vars, sizeof(vars), "nbars=%zu; %s", n, titles);
+	snprintf(label, sizeof(label), "Where a fault's time goes (medians)%s%s", memory ? "" : ": ",
+		 memory || !n ? "" : rows[0].memory);
+	report_title_vars(titles, sizeof(titles), label, r->host_short);
+	snprintf(vars, sizeof(vars), "nbars=%zu; nlines=%u; %s", n, lines, titles);
 	if (report_plot(r, "anatomy", "fault-anatomy", rel, vars))
 		report_embed_plot(r, "fault-anatomy", "Where a fault's time goes");
 	else

@@ -181,26 +181,9 @@ static void huge_foot(FILE *f, struct group *g, size_t k, bool rate)
 		fprintf(f, ", not one %s page. ", a);
 }
 
-char *report_lat_foot(struct group *g)
-{
-	char *s = NULL;
-	size_t len;
-	FILE *f = open_memstream(&s, &len);
-
-	if (!f)
-		return NULL;
-	for (size_t k = 0; k < g->ncol; k++)
-		huge_foot(f, g, k, false);
-	if (fclose(f) || !len) {
-		free(s);
-		return NULL;
-	}
-	if (s[len - 1] == ' ')
-		s[len - 1] = '\0';
-	return s;
-}
-
-char *report_rate_foot(struct group *g, bool usable)
+/* rate: a rate table's footnotes, with (usable) the columns whose rate is
+ * touch time only; else a latency table's */
+static char *footnotes(struct group *g, bool rate, bool usable)
 {
 	char *s = NULL;
 	size_t len, n = 0;
@@ -209,8 +192,8 @@ char *report_rate_foot(struct group *g, bool usable)
 	if (!f)
 		return NULL;
 	for (size_t k = 0; k < g->ncol; k++)
-		huge_foot(f, g, k, true);
-	for (size_t k = 0; usable && k < g->ncol; k++) {
+		huge_foot(f, g, k, rate);
+	for (size_t k = 0; rate && usable && k < g->ncol; k++) {
 		bool old = false;
 
 		for (size_t i = 0; i < g->ncell; i++)
@@ -229,4 +212,14 @@ char *report_rate_foot(struct group *g, bool usable)
 	if (s[len - 1] == ' ')
 		s[len - 1] = '\0';
 	return s;
+}
+
+char *report_rate_foot(struct group *g, bool usable)
+{
+	return footnotes(g, true, usable);
+}
+
+char *report_lat_foot(struct group *g)
+{
+	return footnotes(g, false, false);
 }
