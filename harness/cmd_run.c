@@ -74,6 +74,41 @@ static void print_mapped(const struct rep_result *r)
 		       fb_fmt_size(m->base_page_bytes, unit, sizeof(unit)));
 }
 
+/* "anatomy  delivery p50 4.2 us + service p50 3.9 us + wake p50 0 ns (16384 of
+ * 16384 first touches matched)" and where the handlers ran. */
+static void print_anatomy(const struct fb_config *cfg, const struct rep_result *rr)
+{
+	const struct rep_anatomy *a = rr->anat;
+
+	if (rr->handlers) {
+		uint64_t all[FB_MAX_CPUS / 64] = { 0 };
+		const char *sep = "";
+
+		for (unsigned i = 0; i < cfg->handlers; i++)
+			for (unsigned w = 0; w < FB_MAX_CPUS / 64; w++)
+				all[w] |= rr->handlers[i].cpus[w];
+		printf("  handlers      ran on CPU");
+		for (int c = 0; c < FB_MAX_CPUS; c++) {
+			if (all[c / 64] & (1ULL << (c % 64))) {
+				printf("%s %d", sep, c);
+				sep = ",";
+			}
+		}
+		printf("%s\n", *sep ? "" : "s: none (no read returned messages)");
+	}
+	if (!a)
+		return;
+	if (a->unavailable) {
+		printf("  anatomy       not measured: %s\n", a->unavailable);
+		return;
+	}
+	printf("  anatomy      ");
+	print_ns("delivery p50", hist_quantile(&a->part[ANAT_DELIVERY], 0.5));
+	print_ns("+ service p50", hist_quantile(&a->part[ANAT_SERVICE], 0.5));
+	print_ns("+ wake p50", hist_quantile(&a->part[ANAT_WAKE], 0.5));
+	printf("  (%" PRIu64 " of %" PRIu64 " first touches matched)\n", a->matched, a->first_touches);
+}
+
 static int cmp_rate(const void *a, const void *b)
 {
 	const struct rep_result *x = a, *y = b;
@@ -121,6 +156,7 @@ static void print_summary(const struct run_result *res, const char *out)
 			       med->counters.uffd_msgs, med->counters.copy_ioctls,
 			       med->counters.zeropage_ioctls, med->counters.eexist,
 			       med->counters.eagain);
+		print_anatomy(cfg, med);
 		if (med->populate_ns)
 			printf("  populate      %.3f ms\n", (double)med->populate_ns / 1e6);
 		if (med->verify.checked)

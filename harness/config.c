@@ -31,7 +31,12 @@ static const struct enum_name pin_names[] = {
 static const struct enum_name uffd_names[] = {
 	{ "shared", UFFD_SHARED }, { "per-vcpu", UFFD_PER_VCPU },
 };
-static const struct enum_name wait_names[] = { { "poll", WAIT_POLL }, { "epoll", WAIT_EPOLL } };
+static const struct enum_name wait_names[] = {
+	{ "poll", WAIT_POLL }, { "epoll", WAIT_EPOLL }, { "spin", WAIT_SPIN },
+};
+static const struct enum_name hcpus_names[] = {
+	{ "same", HCPUS_SAME }, { "other", HCPUS_OTHER }, { "any", HCPUS_ANY },
+};
 static const struct enum_name populate_names[] = {
 	{ "write", POPULATE_WRITE }, { "read", POPULATE_READ },
 };
@@ -156,7 +161,12 @@ void config_usage(FILE *f)
 		"  --uffd shared|per-vcpu one uffd for all vCPUs, or one each      [shared]\n"
 		"  --readers R            handler threads per uffd                  [1]\n"
 		"  --handlers H           handler threads in all (sets --readers)\n"
-		"  --wait poll|epoll      how handlers wait                         [poll]\n"
+		"  --wait poll|epoll|spin how handlers wait; spin: non-blocking read()s in a\n"
+		"                         loop, never sleeping (a CPU each: with a handler on a\n"
+		"                         vCPU's CPU the two take turns, a terrible setup) [poll]\n"
+		"  --handler-cpus P       where handlers run: same (the CPUs of the vCPUs they\n"
+		"                         serve), other (CPUs no vCPU uses), any (unpinned), or\n"
+		"                         a CPU list such as 0,2-3                  [any]\n"
 		"  --batch B              messages per read(), 1..%d              [16]\n"
 		"  --zero-fraction F      share of image pages that are zero        [0]\n"
 		"  --service-delay-us D   sleep before resolving each fault         [0]\n"
@@ -190,7 +200,7 @@ enum {
 	OPT_MODE = 256, OPT_BACKING, OPT_HPSIZE, OPT_VCPUS, OPT_SIZE, OPT_PER_VCPU, OPT_OVERLAP,
 	OPT_NUMA, OPT_PIN, OPT_WORKLOAD, OPT_ACCESS, OPT_TOUCH, OPT_SEED, OPT_REPS, OPT_WARMUP, OPT_VERIFY,
 	OPT_NO_VERIFY, OPT_LATENCY, OPT_POPULATE, OPT_POP_PAR, OPT_UFFD, OPT_READERS, OPT_HANDLERS,
-	OPT_WAIT, OPT_BATCH, OPT_ZERO, OPT_DELAY, OPT_RESERVE, OPT_NO_RESERVE, OPT_OVERCOMMIT,
+	OPT_WAIT, OPT_HCPUS, OPT_BATCH, OPT_ZERO, OPT_DELAY, OPT_RESERVE, OPT_NO_RESERVE, OPT_OVERCOMMIT,
 	OPT_INJECT, OPT_TIMEOUT, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
 };
 
@@ -220,6 +230,7 @@ static const struct option run_options[] = {
 	{ "readers", required_argument, NULL, OPT_READERS },
 	{ "handlers", required_argument, NULL, OPT_HANDLERS },
 	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "handler-cpus", required_argument, NULL, OPT_HCPUS },
 	{ "batch", required_argument, NULL, OPT_BATCH },
 	{ "zero-fraction", required_argument, NULL, OPT_ZERO },
 	{ "service-delay-us", required_argument, NULL, OPT_DELAY },
@@ -291,6 +302,33 @@ static int list_backings(struct fb_err *err, const char *flag, const char *v)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", i ? ", " : "",
 					backings[i]->name);
 	return bad_enum(err, flag, v, buf);
+}
+
+/* same, other, any, or a list of online CPUs: "0,2-3". */
+static int parse_handler_cpus(struct fb_config *c, const char *v, struct fb_err *err)
+{
+	char buf[128], why[160] = "", detail[180] = "";
+	int e = ENUM_LOOKUP(hcpus_names, v);
+	bool list = *v >= '0' && *v <= '9';
+
+	c->handler_cpu_list[0] = 0;
+	if (e >= 0) {
+		c->handler_cpus = (enum handler_cpus_policy)e;
+		return 0;
+	}
+	if (list && strlen(v) >= sizeof(c->handler_cpu_list)) {
+		snprintf(detail, sizeof(detail), " (a list of at most %zu characters)",
+			 sizeof(c->handler_cpu_list) - 1);
+	} else if (list && topo_parse_cpulist(v, NULL, 0, why, sizeof(why)) < 0) {
+		snprintf(detail, sizeof(detail), " (%s)", why);
+	} else if (list) {
+		c->handler_cpus = HCPUS_LIST;
+		snprintf(c->handler_cpu_list, sizeof(c->handler_cpu_list), "%s", v);
+		return 0;
+	}
+	fb_errf(err, "--handler-cpus: '%s' is not accepted%s; accepted values: %s, or a list of "
+		"online CPUs such as 0,2-3", v, detail, ENUM_LIST(hcpus_names, buf));
+	return -EINVAL;
 }
 
 static void print_modes(FILE *f)
@@ -425,6 +463,8 @@ static int parse_one(struct fb_config *c, int opt, const char *v, struct fb_err 
 			return bad_enum(err, "--wait", v, ENUM_LIST(wait_names, buf));
 		c->wait = (enum uffd_wait)e;
 		return 0;
+	case OPT_HCPUS:
+		return parse_handler_cpus(c, v, err);
 	case OPT_BATCH:
 		return parse_u(err, "--batch", v, 1, FB_MAX_BATCH, &c->batch);
 	case OPT_ZERO:
@@ -626,6 +666,12 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 			fb_fmt_size(own & ~(FB_MiB - 1), a, sizeof(a)), fb_fmt_size(h->mem_total, b, sizeof(b)));
 		return -EINVAL;
 	}
+	if ((c->handler_cpus == HCPUS_SAME || c->handler_cpus == HCPUS_OTHER) && c->pin == PIN_NONE) {
+		fb_errf(err, "--handler-cpus %s is relative to the vCPUs' CPUs, and --pin none leaves "
+			"them unpinned; use --pin compact or scatter, or --handler-cpus any or a CPU list",
+			enum_name_of(hcpus_names, FB_ARRAY_SIZE(hcpus_names), (int)c->handler_cpus));
+		return -EINVAL;
+	}
 	/* a mode that installs no pages of the image has no resolver to break */
 	if (c->inject != INJECT_NONE && !(c->mode->flags & MODE_FILLS_IMAGE)) {
 		fb_errf(err, "--inject: mode %s resolves no faults, so there is nothing to inject into; "
@@ -659,7 +705,7 @@ json_t *config_to_json(const struct fb_config *c)
 		snprintf(numa, sizeof(numa), "%s", c->numa == NUMA_LOCAL ? "local" : "interleave");
 	return json_pack(
 		"{s:s, s:s, s:I, s:I, s:i, s:I, s:b, s:b, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I,"
-		" s:i, s:i, s:b, s:b, s:s, s:b, s:s, s:i, s:i, s:s, s:i, s:f, s:I, s:f, s:s, s:b, s:f, s:i, s:b, s:b, s:s, s:I, s:I}",
+		" s:i, s:i, s:b, s:b, s:s, s:b, s:s, s:i, s:i, s:s, s:s, s:i, s:f, s:I, s:f, s:s, s:b, s:f, s:i, s:b, s:b, s:s, s:I, s:I}",
 		"mode", c->mode->name,
 		"backing", c->backing->name,
 		"hugepage_bytes", (json_int_t)c->hugepage_size,
@@ -686,6 +732,8 @@ json_t *config_to_json(const struct fb_config *c)
 		"readers", (int)c->readers,
 		"handlers", (int)c->handlers,
 		"wait", enum_name_of(wait_names, FB_ARRAY_SIZE(wait_names), (int)c->wait),
+		"handler_cpus", c->handler_cpus == HCPUS_LIST ? c->handler_cpu_list :
+			enum_name_of(hcpus_names, FB_ARRAY_SIZE(hcpus_names), (int)c->handler_cpus),
 		"batch", (int)c->batch,
 		"zero_fraction", c->zero_fraction,
 		"service_delay_us", (json_int_t)c->service_delay_us,

@@ -20,7 +20,9 @@ enum touch_kind { TOUCH_WORD, TOUCH_LINE, TOUCH_PAGE };
 enum pin_policy { PIN_COMPACT, PIN_SCATTER, PIN_NONE };
 enum numa_policy { NUMA_LOCAL, NUMA_INTERLEAVE, NUMA_NODE };
 enum uffd_sharing { UFFD_SHARED, UFFD_PER_VCPU };
-enum uffd_wait { WAIT_POLL, WAIT_EPOLL };
+enum uffd_wait { WAIT_POLL, WAIT_EPOLL, WAIT_SPIN };
+/* Where handler threads run relative to the vCPUs. */
+enum handler_cpus_policy { HCPUS_ANY, HCPUS_SAME, HCPUS_OTHER, HCPUS_LIST };
 enum populate_kind { POPULATE_WRITE, POPULATE_READ };
 enum exit_kind { EXIT_SIGBUS, EXIT_BITMAP };
 
@@ -80,6 +82,8 @@ struct fb_config {
 	unsigned readers;           /* handler threads per uffd */
 	unsigned handlers;          /* handler threads in all (= readers × uffds) */
 	enum uffd_wait wait;
+	enum handler_cpus_policy handler_cpus;
+	char handler_cpu_list[128]; /* HCPUS_LIST: as given, e.g. "0,2-3" */
 	unsigned batch;             /* messages per read() */
 	double zero_fraction;       /* pages the image marks zero */
 	uint64_t service_delay_us;

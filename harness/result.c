@@ -127,7 +127,7 @@ static json_t *mapped_json(const struct mapped *m)
 			 "rate_unit", mapped_rate_unit(m, unit, sizeof(unit)));
 }
 
-static json_t *rep_json(const struct rep_result *rr)
+static json_t *rep_json(const struct fb_config *cfg, const struct rep_result *rr)
 {
 	json_t *vcpus = json_array(), *o;
 
@@ -173,6 +173,10 @@ static json_t *rep_json(const struct rep_result *rr)
 	}
 	if (o && rr->mode_data)
 		json_object_set(o, "mode_data", rr->mode_data);
+	if (o && rr->handlers)
+		json_object_set_new(o, "handlers", handlers_json(cfg, rr->handlers));
+	if (o && rr->anat)
+		json_object_set_new(o, "fault_anatomy", anatomy_json(rr->anat));
 	return o;
 }
 
@@ -233,6 +237,21 @@ static double f_huge(const struct fb_config *c, const struct rep_result *r)
 	return f >= 0 ? f : NAN;
 }
 
+static double anat_p50(const struct rep_result *r, enum anat_part k)
+{
+	return r->anat ? hist_quantile(&r->anat->part[k], 0.5) : 0;
+}
+static double f_del50(const struct fb_config *c, const struct rep_result *r) { (void)c; return anat_p50(r, ANAT_DELIVERY); }
+static double f_srv50(const struct fb_config *c, const struct rep_result *r) { (void)c; return anat_p50(r, ANAT_SERVICE); }
+static double f_wake50(const struct fb_config *c, const struct rep_result *r) { (void)c; return anat_p50(r, ANAT_WAKE); }
+
+/* Only where the fault anatomy was measured. */
+static const struct figure anat_figures[] = {
+	{ "fault_anatomy_delivery_p50_ns", "ns", f_del50 },
+	{ "fault_anatomy_service_p50_ns", "ns", f_srv50 },
+	{ "fault_anatomy_wake_p50_ns", "ns", f_wake50 },
+};
+
 static const struct figure figures[] = {
 	{ "paging_rate_pps", "pages/s", f_pps },
 	{ "paging_rate_gibps", "GiB/s", f_gibps },
@@ -253,6 +272,24 @@ static const struct figure figures[] = {
 	{ "mapped_huge_fraction", "fraction", f_huge },
 };
 
+static void summarize(json_t *s, const struct run_result *res, const struct figure *fig,
+		      double *v)
+{
+	unsigned n = 0;
+
+	for (unsigned r = 0; r < res->nreps; r++) {
+		double x;
+
+		if (res->reps[r].warmup)
+			continue;
+		/* NAN: not measured in this repetition, left out */
+		x = fig->get(res->cfg, &res->reps[r]);
+		if (!isnan(x))
+			v[n++] = x;
+	}
+	json_object_set_new(s, fig->name, stat_json(v, n, fig->unit));
+}
+
 static json_t *summary_json(const struct run_result *res)
 {
 	json_t *s = json_object();
@@ -260,33 +297,24 @@ static json_t *summary_json(const struct run_result *res)
 
 	if (!v)
 		return s;
-	for (size_t f = 0; f < FB_ARRAY_SIZE(figures); f++) {
-		unsigned n = 0;
-
-		for (unsigned r = 0; r < res->nreps; r++) {
-			double x;
-
-			if (res->reps[r].warmup)
-				continue;
-			x = figures[f].get(res->cfg, &res->reps[r]);
-			if (!isnan(x))
-				v[n++] = x;
-		}
-		json_object_set_new(s, figures[f].name, stat_json(v, n, figures[f].unit));
-	}
+	for (size_t f = 0; f < FB_ARRAY_SIZE(figures); f++)
+		summarize(s, res, &figures[f], v);
+	for (size_t f = 0; res->nreps && res->reps[0].anat && !res->reps[0].anat->unavailable &&
+			   f < FB_ARRAY_SIZE(anat_figures); f++)
+		summarize(s, res, &anat_figures[f], v);
 	free(v);
 	return s;
 }
 
 static json_t *result_core(const struct run_result *res)
 {
-	json_t *runs = json_array();
+	json_t *runs = json_array(), *doc;
 
 	/* a failed repetition stays in: its verify object says what went wrong */
 	for (unsigned r = 0; r < res->nreps; r++)
-		json_array_append_new(runs, rep_json(&res->reps[r]));
+		json_array_append_new(runs, rep_json(res->cfg, &res->reps[r]));
 	{
-		return json_pack("{s:{s:s, s:i}, s:{s:s, s:s, s:s, s:f}, s:{s:s, s:o}, s:o, s:o,"
+		doc = json_pack("{s:{s:s, s:i}, s:{s:s, s:s, s:s, s:f}, s:{s:s, s:o}, s:o, s:o,"
 				 " s:{s:b, s:I, s:I}, s:o, s:o}",
 				 "schema", "name", RESULT_SCHEMA_NAME, "version", RESULT_SCHEMA_VERSION,
 				 "tool", "name", "faultbench", "version", FB_VERSION,
@@ -301,6 +329,10 @@ static json_t *result_core(const struct run_result *res)
 				 "runs", runs,
 				 "summary", summary_json(res));
 	}
+	if (doc && res->handler_cpus)
+		json_object_set_new(json_object_get(doc, "placement"), "handler_cpus",
+				    handler_cpus_json(res->cfg, res->handler_cpus));
+	return doc;
 }
 
 json_t *result_to_json(const struct run_result *res)

@@ -18,6 +18,11 @@ json_t *result_to_json(const struct run_result *res);
 int result_write_atomic(json_t *doc, const char *path, struct fb_err *err);
 /* A histogram as {count, min, mean, p50, p90, p99, p999, max[, buckets]}. */
 json_t *hist_to_json(const struct hist *h, int with_buckets);
+/* result_handlers.c: runs[].handlers, placement.handler_cpus and
+ * runs[].fault_anatomy. */
+json_t *handlers_json(const struct fb_config *cfg, const struct handler_seen *hs);
+json_t *handler_cpus_json(const struct fb_config *cfg, const int *cpus);
+json_t *anatomy_json(const struct rep_anatomy *ra);
 /* The temp file being written, for the signal handler to remove. */
 extern char *volatile result_tmp_path;
 

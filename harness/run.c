@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "hugetlb.h"
 #include "image.h"
 #include "memory.h"
@@ -55,6 +56,7 @@ struct vcpu {
 	uint64_t read_xor;
 	int prepare_rc;
 	int miss_rc;             /* first vcpu_miss() error; the loop stops there */
+	struct anat_vcpu anat;   /* its side of the fault anatomy */
 	struct vcpu_stats *st;
 	_Atomic uint64_t progress;  /* accesses done; read by the watchdog */
 	_Atomic int done;
@@ -73,6 +75,10 @@ struct run_ctx {
 	uint64_t ntouched;
 	uint64_t guest_rss_bytes;  /* the most RSS a guest unmap gave back */
 	pthread_barrier_t start;
+	struct anatomy anat;
+	bool anat_on;              /* mailboxes in use: the mode has handlers, latency is on */
+	const char *anat_unavailable;  /* the anatomy would apply, but cannot be measured */
+	int *vcpu_cpus, *handler_cpus;
 	bool abandoned;            /* a vCPU would not stop: keep its memory */
 	struct fb_err err;
 };
@@ -100,6 +106,7 @@ static inline __attribute__((always_inline)) void touch_loop(struct vcpu *v, uin
 	struct mode_run *mr = &v->ctx->mr;
 	_Atomic uint64_t *present = mr->presence;
 	int (*miss)(struct mode_run *, unsigned, uint64_t) = v->ctx->cfg->mode->vcpu_miss;
+	const struct anat_mailbox *mb = mr->anat ? &mr->anat->mb[v->idx] : NULL;
 	uint64_t n = v->nseq, first = v->first_page, x = 0;
 	uint64_t prev = rec ? fb_ticks_fast() : 0;
 
@@ -142,8 +149,11 @@ static inline __attribute__((always_inline)) void touch_loop(struct vcpu *v, uin
 		if (rec) {
 			uint64_t now = fb_ticks_fast();
 
-			if (!(e & WL_REPEAT))
+			if (!(e & WL_REPEAT)) {
 				hist_add(h, fb_ticks_ns(now - prev));
+				if (mb)
+					anatomy_after_touch(mb, &v->anat, gp, prev, now);
+			}
 			prev = now;
 		}
 		atomic_store_explicit(&v->progress, i + 1, memory_order_relaxed);
@@ -191,6 +201,8 @@ static void *vcpu_main(void *arg)
 		v->prepare_rc = cfg->mode->vcpu_prepare(&ctx->mr, v->idx, v->prep, v->prep_bytes);
 		v->st->prepare_ns = fb_ticks_ns(fb_ticks() - t0);
 	}
+	if (ctx->mr.anat)
+		anatomy_register_vcpu(ctx->mr.anat, v->idx);
 	pthread_barrier_wait(&ctx->start);
 	if (sigsetjmp(jb, 1)) {
 		kick_jmp = NULL;
@@ -515,6 +527,42 @@ static int join_vcpus(struct run_ctx *ctx, bool stalled)
 	return rc;
 }
 
+/* Fresh mailboxes and per-vCPU anatomy state for a repetition. */
+static void anat_rep_begin(struct run_ctx *ctx)
+{
+	anatomy_reset(&ctx->anat);
+	for (unsigned i = 0; i < ctx->cfg->vcpus; i++) {
+		struct anat_vcpu *a = &ctx->v[i].anat;
+
+		a->seen = a->matched = a->resumed_first = 0;
+		a->pend_next = 0;
+		memset(a->pend, 0, sizeof(a->pend));
+		for (unsigned k = 0; k < ANAT_PARTS; k++)
+			hist_init(a->part[k]);
+	}
+}
+
+/* The handlers have stopped, the vCPUs are joined: settle what is pending
+ * and sum the vCPUs' parts into the repetition. */
+static void anat_rep_end(struct run_ctx *ctx, struct rep_result *rr)
+{
+	struct rep_anatomy *ra = rr->anat;
+
+	for (unsigned k = 0; k < ANAT_PARTS; k++)
+		hist_init(&ra->part[k]);
+	ra->first_touches = ra->matched = ra->resumed_first = 0;
+	for (unsigned i = 0; i < ctx->cfg->vcpus; i++) {
+		struct anat_vcpu *a = &ctx->v[i].anat;
+
+		anatomy_finish(&ctx->anat.mb[i], a);
+		for (unsigned k = 0; k < ANAT_PARTS; k++)
+			hist_merge(&ra->part[k], a->part[k]);
+		ra->first_touches += ctx->first_touches[i];
+		ra->matched += a->matched;
+		ra->resumed_first += a->resumed_first;
+	}
+}
+
 static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 {
 	const struct fb_config *cfg = ctx->cfg;
@@ -529,7 +577,13 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 	ctx->mr.gm = &ctx->gm;
 	ctx->mr.img = &ctx->img;
 	ctx->mr.err = &ctx->err;
+	ctx->mr.anat = ctx->anat_on ? &ctx->anat : NULL;
+	ctx->mr.vcpu_cpus = ctx->vcpu_cpus;
+	ctx->mr.handler_cpus = ctx->handler_cpus;
+	ctx->mr.handlers_seen = rr->handlers;
 	hist_init(&ctx->mr.service);
+	if (ctx->anat_on)
+		anat_rep_begin(ctx);
 
 	t0 = fb_ticks();
 	rc = guest_mem_map(&ctx->gm, cfg, &ctx->err);
@@ -611,6 +665,8 @@ teardown:
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	if (setup_done && cfg->mode->teardown)
 		cfg->mode->teardown(&ctx->mr);
+	if (ctx->anat_on && !wrc && !rc)
+		anat_rep_end(ctx, rr);
 	if (wrc) {
 		if (join_vcpus(ctx, true))
 			fprintf(stderr, "faultbench: %s\nfaultbench: a vCPU is still stuck after teardown; "
@@ -699,9 +755,11 @@ static void rep_figures(struct rep_result *rr)
 	}
 }
 
-static int alloc_rep(const struct fb_config *cfg, struct rep_result *rr, unsigned rep,
-		     const uint64_t *first_touches)
+static int alloc_rep(const struct run_ctx *ctx, struct rep_result *rr, unsigned rep)
 {
+	const struct fb_config *cfg = ctx->cfg;
+	const uint64_t *first_touches = ctx->first_touches;
+
 	memset(rr, 0, sizeof(*rr));
 	rr->rep = rep;
 	rr->warmup = rep < cfg->warmup;
@@ -717,6 +775,21 @@ static int alloc_rep(const struct fb_config *cfg, struct rep_result *rr, unsigne
 		hist_init(rr->v[i].lat);
 		rr->v[i].pages = first_touches[i];
 		rr->v[i].accesses = cfg->slice_pages;
+	}
+	if (ctx->anat_on || ctx->anat_unavailable) {
+		rr->anat = calloc(1, sizeof(*rr->anat));
+		if (!rr->anat)
+			return -ENOMEM;
+		for (unsigned k = 0; k < ANAT_PARTS; k++)
+			hist_init(&rr->anat->part[k]);
+		rr->anat->unavailable = ctx->anat_unavailable;
+	}
+	if (ctx->handler_cpus) {
+		rr->handlers = calloc(cfg->handlers, sizeof(*rr->handlers));
+		if (!rr->handlers)
+			return -ENOMEM;
+		for (unsigned i = 0; i < cfg->handlers; i++)
+			rr->handlers[i].cpu = ctx->handler_cpus[i];
 	}
 	return 0;
 }
@@ -735,6 +808,8 @@ static void rep_free(struct rep_result *rr)
 	for (unsigned i = 0; rr->v && i < rr->nvcpus; i++)
 		free(rr->v[i].lat);
 	free(rr->v);
+	free(rr->anat);
+	free(rr->handlers);
 	json_decref(rr->mode_data);
 	memset(rr, 0, sizeof(*rr));
 }
@@ -748,6 +823,10 @@ static void ctx_free(struct run_ctx *ctx)
 	free(ctx->first_touches);
 	free(ctx->touched);
 	free(ctx->written);
+	for (unsigned i = 0; ctx->v && i < ctx->cfg->vcpus; i++)
+		for (unsigned k = 0; k < ANAT_PARTS; k++)
+			free(ctx->v[i].anat.part[k]);
+	anatomy_free(&ctx->anat);
 	free(ctx->v);
 	image_destroy(&ctx->img);
 }
@@ -756,6 +835,71 @@ static void set_state(struct run_result *res, enum run_state st, const char *why
 {
 	res->state = st;
 	snprintf(res->reason, sizeof(res->reason), "%s", why);
+}
+
+/* A handler that never sleeps keeps its CPU busy: on a vCPU's CPU the two
+ * take turns, and each fault waits for the scheduler to switch. Legal, and
+ * worth measuring once, but say so. */
+static void warn_spin_shared(const struct fb_config *cfg, const int *vcpu_cpus, const int *hcpus)
+{
+	uint64_t online[FB_MAX_CPUS / 64];
+	int n = topo_online_cpus(online);
+
+	for (unsigned i = 0; i < cfg->handlers; i++) {
+		for (unsigned k = 0; hcpus[i] >= 0 && k < cfg->vcpus; k++) {
+			if (hcpus[i] != vcpu_cpus[k])
+				continue;
+			fprintf(stderr, "faultbench: warning: --wait spin: handler %u spins on CPU %d, where "
+				"vCPU %u runs; they take turns on it, so each fault waits for a time slice\n",
+				i, hcpus[i], k);
+			return;
+		}
+	}
+	if (cfg->handler_cpus == HCPUS_ANY && n > 0 && cfg->handlers + cfg->vcpus > (unsigned)n)
+		fprintf(stderr, "faultbench: warning: --wait spin: %u spinning handlers and %u vCPUs on "
+			"%d CPUs: some share a CPU and take turns on it\n", cfg->handlers, cfg->vcpus, n);
+}
+
+/* Where the handlers go (1: the host cannot place them, a skip), and
+ * whether the fault anatomy can be recorded. */
+static int setup_handlers(struct run_ctx *ctx, struct run_result *res, const int *vcpu_cpus)
+{
+	const struct fb_config *cfg = ctx->cfg;
+	char why[FB_ERRLEN];
+	int rc;
+
+	if (!(cfg->mode->flags & MODE_HANDLERS))
+		return 0;
+	res->handler_cpus = calloc(cfg->handlers, sizeof(int));
+	if (!res->handler_cpus)
+		return -ENOMEM;
+	rc = topo_handler_cpus(cfg, vcpu_cpus, res->handler_cpus, why, sizeof(why));
+	if (rc == 1) {
+		set_state(res, RUN_SKIPPED, why);
+		return 1;
+	}
+	if (rc)
+		return rc;
+	ctx->handler_cpus = res->handler_cpus;
+	if (cfg->wait == WAIT_SPIN && !cfg->quiet)
+		warn_spin_shared(cfg, vcpu_cpus, res->handler_cpus);
+	if (!cfg->record_latency)
+		return 0;
+	if (!(probe_host()->uffd_features & UFFD_FEATURE_THREAD_ID)) {
+		ctx->anat_unavailable = "needs UFFD_FEATURE_THREAD_ID (Linux 4.14+) to match fault "
+					"messages to the vCPUs that caused them";
+		return 0;
+	}
+	rc = anatomy_init(&ctx->anat, cfg->vcpus);
+	for (unsigned i = 0; !rc && i < cfg->vcpus; i++) {
+		for (unsigned k = 0; k < ANAT_PARTS; k++) {
+			ctx->v[i].anat.part[k] = malloc(sizeof(struct hist));
+			if (!ctx->v[i].anat.part[k])
+				rc = -ENOMEM;
+		}
+	}
+	ctx->anat_on = !rc;
+	return rc;
 }
 
 static bool skip_if_unsupported(const struct fb_config *cfg, struct run_result *res)
@@ -836,13 +980,21 @@ int run_config(const struct fb_config *cfg, struct run_result *res)
 		ctx.v[i].nseq = cfg->slice_pages;
 		ctx.v[i].first_page = cfg->overlap ? 0 : (uint64_t)i * cfg->slice_pages;
 	}
+	ctx.vcpu_cpus = cpus;
+	rc = setup_handlers(&ctx, res, cpus);
+	if (rc == 1) {
+		rc = 0;
+		goto out;
+	}
+	if (rc)
+		goto fail;
 
 	for (unsigned rep = 0; rep < total; rep++) {
 		struct rep_result *rr = &res->reps[rep];
 
 		if (run_stop_sig)
 			goto stopped;
-		rc = alloc_rep(cfg, rr, rep, ctx.first_touches);
+		rc = alloc_rep(&ctx, rr, rep);
 		res->nreps = rep + 1;
 		if (rc)
 			goto fail;
@@ -898,6 +1050,8 @@ void run_result_free(struct run_result *res)
 	for (unsigned r = 0; r < res->nreps; r++)
 		rep_free(&res->reps[r]);
 	free(res->reps);
+	free(res->handler_cpus);
 	res->reps = NULL;
+	res->handler_cpus = NULL;
 	res->nreps = 0;
 }

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "admit.h"
+#include "anatomy.h"
 #include "config.h"
 #include "hist.h"
 #include "mapped.h"
@@ -57,6 +58,8 @@ struct rep_result {
 	struct rusage ru;        /* whole process, during the touch phase */
 	struct verify_result verify;
 	json_t *mode_data;       /* the mode's own figures, or NULL */
+	struct rep_anatomy *anat;        /* the fault anatomy, NULL when not recorded */
+	struct handler_seen *handlers;   /* [cfg->handlers] where they ran, NULL: no handlers */
 };
 
 enum run_state { RUN_OK, RUN_SKIPPED, RUN_FAILED, RUN_INTERRUPTED };
@@ -71,6 +74,7 @@ struct run_result {
 	struct mem_estimate memory;    /* counted before anything was mapped */
 	uint64_t peak_rss_bytes;       /* the process's, when the repetitions ended */
 	uint64_t guest_rss_bytes;      /* the most a repetition's guest held resident */
+	int *handler_cpus;             /* [cfg->handlers] placement, NULL: no handlers */
 	bool abandoned;                /* a vCPU could not be stopped: nothing freed */
 	unsigned nreps;                /* filled so far */
 	struct rep_result *reps;       /* warmup + measured */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anatomy.h"
 #include "config.h"
 #include "image.h"
 #include "memory.h"
 #include "probe.h"
 #include "timing.h"
+#include "topo.h"
 
 const char *uffd_feature_list(uint64_t mask, char *buf, size_t n)
 {
@@ -297,18 +300,27 @@ static void report_fatal(struct mode_run *r, const struct uffd_msg *m, int e)
 		atomic_store_explicit(&r->fatal_errno, e, memory_order_release);
 }
 
-/* 0, or -ECANCELED when the handler must exit (--inject kill-handler). */
-static int handle_batch(struct uffd_handler *h, size_t n)
+/* 0, or -ECANCELED when the handler must exit (--inject kill-handler).
+ * t_msg: when the read() that brought the batch returned. */
+static int handle_batch(struct uffd_handler *h, size_t n, uint64_t t_msg)
 {
 	struct uffd_server *s = h->srv;
+	struct anatomy *anat = s->run->anat;
 	uint64_t delay = s->run->cfg->service_delay_us, slow = s->run->cfg->test_slowdown_ns;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t t0 = fb_ticks();
+		const struct uffd_msg *m = &h->msgs[i];
+		uint64_t t0 = fb_ticks(), t1;
+		struct anat_ticket at = { NULL, NULL };
 		int rc;
 
-		if (h->msgs[i].event == UFFD_EVENT_PAGEFAULT) {
+		if (m->event == UFFD_EVENT_PAGEFAULT) {
 			h->c.uffd_msgs++;
+			if (anat)
+				at = anatomy_msg(anat, m->arg.pagefault.feat.ptid,
+						 (m->arg.pagefault.address - (uintptr_t)s->run->gm->base) /
+							 s->run->cfg->page_size,
+						 t_msg);
 			if (delay)
 				service_delay(delay);
 			if (slow)
@@ -316,12 +328,14 @@ static int handle_batch(struct uffd_handler *h, size_t n)
 		} else {
 			h->c.uffd_events++;
 		}
-		rc = s->on_msg(s, h, &h->msgs[i]);
+		rc = s->on_msg(s, h, m);
 		if (rc == -ECANCELED)
 			return rc;
 		if (rc < 0)
-			report_fatal(s->run, &h->msgs[i], -rc);
-		hist_add(&h->service, fb_ticks_ns(fb_ticks() - t0));
+			report_fatal(s->run, m, -rc);
+		t1 = fb_ticks();
+		hist_add(&h->service, fb_ticks_ns(t1 - t0));
+		anatomy_resolved(at, t1);
 	}
 	return 0;
 }
@@ -332,6 +346,8 @@ static int wait_ready(struct uffd_handler *h)
 {
 	struct uffd_server *s = h->srv;
 
+	if (s->run->cfg->wait == WAIT_SPIN)
+		return !atomic_load_explicit(&s->stopping, memory_order_relaxed);
 	for (;;) {
 		if (h->epfd >= 0) {
 			struct epoll_event ev[2];
@@ -363,17 +379,36 @@ static int wait_ready(struct uffd_handler *h)
 	}
 }
 
+/* Where this read ran, into h->seen (a few ns: sched_getcpu reads rseq). */
+static void note_cpu(struct uffd_handler *h)
+{
+	int cpu = sched_getcpu();
+
+	h->seen.reads++;
+	if (cpu < 0 || cpu >= FB_MAX_CPUS)
+		return;
+	h->seen.cpus[cpu / 64] |= 1ULL << (cpu % 64);
+	if (h->srv->vcpu_cpus[cpu / 64] & (1ULL << (cpu % 64)))
+		h->seen.reads_on_vcpu_cpus++;
+}
+
 static void *handler_main(void *arg)
 {
 	struct uffd_handler *h = arg;
 	size_t bytes = sizeof(struct uffd_msg) * h->srv->run->cfg->batch;
+	bool spin = h->srv->run->cfg->wait == WAIT_SPIN;
+	uint64_t t_msg;
 	ssize_t n;
 	int rc;
 
+	if (topo_pin_self(h->seen.cpu))
+		h->seen.cpu = -1; /* runs anywhere; cpus_seen says where */
 	atomic_fetch_add_explicit(&h->srv->run->handlers_alive, 1, memory_order_relaxed);
 	while ((rc = wait_ready(h)) > 0) {
 		n = read(h->uffd, h->msgs, bytes);
 		if (n < 0) {
+			if (errno == EAGAIN && spin)
+				continue; /* nothing yet: ask again, never sleep */
 			if (errno == EAGAIN) {
 				h->c.empty_reads++; /* another reader took them */
 				continue;
@@ -381,9 +416,11 @@ static void *handler_main(void *arg)
 			count_error(&h->c, errno);
 			break;
 		}
+		t_msg = fb_ticks();
 		h->c.reads++;
+		note_cpu(h);
 		atomic_store_explicit(&h->srv->run->last_read_ns, fb_mono_ns(), memory_order_relaxed);
-		if (handle_batch(h, (size_t)n / sizeof(struct uffd_msg)))
+		if (handle_batch(h, (size_t)n / sizeof(struct uffd_msg), t_msg))
 			break;
 	}
 	if (rc < 0)
@@ -463,9 +500,16 @@ int uffd_server_start(struct uffd_server *s, struct fb_err *err)
 		return -ENOMEM;
 	}
 	memset(s->h, 0, sizeof(*s->h) * s->nhandlers);
+	for (unsigned i = 0; s->run->vcpu_cpus && i < s->run->cfg->vcpus; i++) {
+		int c = s->run->vcpu_cpus[i];
+
+		if (c >= 0 && c < FB_MAX_CPUS)
+			s->vcpu_cpus[c / 64] |= 1ULL << (c % 64);
+	}
 	for (unsigned i = 0; i < s->nhandlers; i++) {
 		struct uffd_handler *h = &s->h[i];
 
+		h->seen.cpu = s->run->handler_cpus && i < s->run->cfg->handlers ? s->run->handler_cpus[i] : -1;
 		rc = handler_init(s, h, s->uffds[i / readers]);
 		if (rc) {
 			fb_errf(err, "handler %u: setup failed: %s", i, strerror(-rc));
@@ -486,6 +530,7 @@ void uffd_server_stop(struct uffd_server *s)
 	uint64_t one = 1;
 	struct mode_counters *t = &s->run->counters;
 
+	atomic_store_explicit(&s->stopping, 1, memory_order_relaxed);
 	if (s->stop_fd >= 0 && write(s->stop_fd, &one, sizeof(one)) != sizeof(one))
 		perror("faultbench: eventfd write");
 	for (unsigned i = 0; i < s->nhandlers; i++) {
@@ -514,6 +559,8 @@ void uffd_server_stop(struct uffd_server *s)
 			t->first_error = h->c.first_error;
 		t->ioctl_errors += h->c.ioctl_errors;
 		hist_merge(&s->run->service, &h->service);
+		if (s->run->handlers_seen && i < s->run->cfg->handlers)
+			s->run->handlers_seen[i] = h->seen;
 	}
 	free(s->h);
 	s->h = NULL;

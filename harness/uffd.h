@@ -45,6 +45,7 @@ struct uffd_handler {
 	struct image_pool pool; /* its own source pages, when the server copies */
 	struct mode_counters c;
 	struct hist service;
+	struct handler_seen seen;  /* where it ran; seen.cpu: where it is pinned */
 } __attribute__((aligned(FB_CACHELINE)));
 
 struct uffd_server {
@@ -54,6 +55,8 @@ struct uffd_server {
 	uint64_t range_ioctls;  /* ioctls every registered range supports */
 	bool copies;            /* handlers resolve with COPY: each gets an image pool */
 	int stop_fd;            /* eventfd: handlers exit when it is readable */
+	_Atomic int stopping;   /* the same, for handlers that never sleep (--wait spin) */
+	uint64_t vcpu_cpus[FB_MAX_CPUS / 64];  /* CPUs vCPUs are pinned to */
 	unsigned nhandlers;
 	struct uffd_handler *h;
 	uffd_msg_fn on_msg;

@@ -62,6 +62,9 @@ row "--per-vcpu with --overlap" run --per-vcpu --overlap
 row "handlers that do not divide over uffds" run --mode uffd-stock --uffd per-vcpu --vcpus 2 --handlers 3
 row "size beyond MemAvailable" run --mode uffd-stock --size "$(awk '/^MemTotal:/ { print int($2 / 2048) * 2 "M" }' /proc/meminfo)"
 row "access sequences larger than the harness allows" run --size 4T --vcpus 64 --per-vcpu --allow-overcommit --mode uffd-stock
+row "unknown handler placement" run --handler-cpus near
+row "handler CPU that is not online" run --handler-cpus 0,4095
+row "handlers beside unpinned vCPUs" run --mode uffd-stock --handler-cpus other --pin none
 row "injection into a mode with no resolver" run --mode none --inject corrupt-copy:1
 row "injected page outside the region" run --mode uffd-stock --inject drop-copy:99999999 --size 4M
 row "unknown command" frobnicate

@@ -38,6 +38,14 @@ need_plain_build() {
 }
 fail() { echo "FAIL: $*"; exit 1; }
 
+# THP the way the thp backing needs it, or a skip saying why not
+need_thp() {
+	local f=/sys/kernel/mm/transparent_hugepage/enabled
+	[ -r "$f" ] || skip "no transparent huge pages on this kernel ($f missing)"
+	grep -q '\[never\]' "$f" && skip "THP is disabled ($f = never)"
+	return 0
+}
+
 # jq over a result file; fails the test when jq fails
 jget() { jq -er "$2" "$1" || fail "jq '$2' on $1 failed"; }
 

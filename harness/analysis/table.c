@@ -21,6 +21,7 @@ void table_free(struct table *t)
 		free(t->cell[i]);
 	free(t->cell);
 	free(t->caption);
+	free(t->foot);
 	free(t->note);
 	memset(t, 0, sizeof(*t));
 }
@@ -112,6 +113,8 @@ void table_md(const struct table *t, FILE *f)
 			fputc('\n', f);
 		}
 	}
+	if (t->foot)
+		fprintf(f, "\n%s\n", t->foot);
 	if (t->note)
 		fprintf(f, "\n%s\n", t->note);
 }
@@ -124,6 +127,7 @@ static const struct {
 	{ "\xc3\x97", "$\\times$" },         /* × */
 	{ "\xc2\xb5", "$\\mu$" },            /* µ */
 	{ "\xe2\x80\xa0", "$^\\dagger$" },   /* † */
+	{ "\xe2\x80\xa1", "$^\\ddagger$" },  /* ‡ */
 	{ "\xc2\xb7", "$\\cdot$" },          /* · */
 	{ "\xe2\x88\x92", "$-$" },           /* − */
 	{ "\xe2\x89\xa5", "$\\geq$" },       /* ≥ */
@@ -192,6 +196,11 @@ void table_tex(const struct table *t, FILE *f)
 			fputs("\\midrule\n", f);
 	}
 	fputs("\\bottomrule\n\\end{tabular}\n", f);
+	if (t->foot) {
+		fputs("\n\\smallskip{\\footnotesize ", f);
+		tex_escape(f, t->foot);
+		fputs("}\n", f);
+	}
 	if (t->note) {
 		fputs("\n\\smallskip{\\footnotesize ", f);
 		tex_escape(f, t->note);
@@ -242,6 +251,11 @@ void table_html(const struct table *t, FILE *f)
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
+	if (t->foot) {
+		fputs("<p class=\"foot\">", f);
+		html_escape(f, t->foot);
+		fputs("</p>\n", f);
+	}
 	if (t->note) {
 		fputs("<p class=\"note\">", f);
 		html_escape(f, t->note);

@@ -13,7 +13,8 @@ struct table {
 	size_t cap;
 	unsigned left;           /* the first `left` columns align left, the rest right */
 	char *caption;           /* above the table */
-	char *note;              /* below it (the host line) */
+	char *foot;              /* footnotes right below it (what its markers mean); NULL: none */
+	char *note;              /* below those (the host line) */
 };
 
 int table_init(struct table *t, size_t ncols, unsigned left);

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anatomy.h"
 #include "config.h"
 #include "hugetlb.h"
 #include "image.h"
@@ -209,6 +210,7 @@ static void say(const char *msg)
 /* The vCPU's memory-fault exit. Runs on the faulting vCPU's thread. */
 static void mf_sigbus(int sig, siginfo_t *si, void *uctx)
 {
+	uint64_t t_entry = fb_ticks(), page;
 	int saved = errno, vcpu = fb_current_vcpu, rc;
 	struct mf_state *st;
 	uintptr_t a = (uintptr_t)si->si_addr;
@@ -230,7 +232,12 @@ static void mf_sigbus(int sig, siginfo_t *si, void *uctx)
 		goto out; /* teardown unregistered the range: the retry faults normally */
 	c = &st->v[vcpu];
 	c->exits++;
-	rc = mf_resolve(st, c, (a - (uintptr_t)st->base) / st->ps);
+	page = (a - (uintptr_t)st->base) / st->ps;
+	rc = mf_resolve(st, c, page);
+	/* the anatomy of an exit: delivery to here, service the COPY, wake the
+	 * return to the access */
+	if (!rc && st->r->anat)
+		anatomy_post(st->r->anat, (unsigned)vcpu, page, t_entry, fb_ticks());
 	if (rc) {
 		/* A dropped page, or a failed ioctl: the vCPU cannot go on. Wait
 		 * here, as a lost uffd fault would, for the watchdog and teardown. */
@@ -255,12 +262,15 @@ static int mf_vcpu_miss(struct mode_run *r, unsigned vcpu, uint64_t page)
 {
 	struct mf_state *st = r->priv;
 	struct mf_vcpu *c = &st->v[vcpu];
+	uint64_t t_entry = fb_ticks();
 	int rc;
 
 	c->exits++;
 	rc = mf_resolve(st, c, page);
 	if (rc < 0)
 		return rc;
+	if (!rc && r->anat)
+		anatomy_post(r->anat, vcpu, page, t_entry, fb_ticks());
 	/* a dropped page stays absent in memory: the access faults into the
 	 * handler, which drops it too, and the watchdog reports it */
 	presence_set(r, page);
@@ -639,7 +649,7 @@ const struct fault_mode mode_memfault_exit = {
 		   "KVM memory-fault-exit style",
 	.needs = "Linux 4.14 for --exit sigbus (UFFD_FEATURE_SIGBUS); 4.3 for --exit bitmap; "
 		 "4.11 hugetlb, shmem",
-	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE,
+	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_HANDLERS,
 	.check = mf_check,
 	.unsupported = mf_unsupported,
 	.setup = mf_setup,

@@ -14,6 +14,7 @@
 #include "hist.h"
 
 struct fb_config;
+struct anatomy;
 struct host_caps;
 struct guest_mem;
 struct image;
@@ -23,6 +24,10 @@ enum mode_flags {
 	MODE_FILLS_IMAGE = 1 << 1,   /* pages hold the source image, not zeros */
 	MODE_NO_OVERLAP = 1 << 2,    /* cannot serve overlapping slices */
 	MODE_INJECTS_ERRORS = 1 << 3, /* its handlers take --inject kill-handler, *-copy errnos */
+	/* Faults go to a resolver (handler threads serving a uffd, or the
+	 * vCPU's own exit): --handler-cpus places the handlers, and the fault
+	 * anatomy (anatomy.h) applies. */
+	MODE_HANDLERS = 1 << 4,
 };
 
 /* Counted by the mode's own threads, summed after they stop. */
@@ -45,6 +50,17 @@ struct mode_counters {
 	uint64_t enomem;           /* ... retried after ENOMEM (FB_ENOMEM_RETRIES at most) */
 	uint64_t ioctl_errors;     /* other errors: the run fails */
 	int first_error;           /* errno of the first such error */
+};
+
+#define FB_MAX_CPUS 1024  /* CPU_SETSIZE: the CPUs a handler's record can name */
+
+/* Where one handler thread ran: sched_getcpu() at each read() that
+ * returned messages (an rseq field read, no syscall). */
+struct handler_seen {
+	int cpu;                     /* pinned to (--handler-cpus), -1 unpinned */
+	uint64_t reads;
+	uint64_t reads_on_vcpu_cpus; /* reads on a CPU a vCPU is pinned to */
+	uint64_t cpus[FB_MAX_CPUS / 64];
 };
 
 /* One repetition as a mode sees it. */
@@ -70,6 +86,15 @@ struct mode_run {
 	_Atomic int fatal_errno;           /* first error no retry can cure, 0: none */
 	_Atomic uint64_t fatal_page;       /* its page + 1 (UINT64_MAX: not a fault) */
 	_Atomic uint64_t last_read_ns;     /* when a handler last read messages */
+
+	/* Set by the harness. anat: the fault anatomy's mailboxes, NULL when
+	 * not recorded. handler_cpus: where handler i runs (-1 anywhere), and
+	 * vcpu_cpus where vCPU i does; [cfg->handlers] and [cfg->vcpus].
+	 * handlers_seen: filled by the handler threads when they stop. */
+	struct anatomy *anat;
+	const int *handler_cpus;
+	const int *vcpu_cpus;
+	struct handler_seen *handlers_seen;
 
 	/* Set by a mode whose run legitimately changes pages behind the vCPUs
 	 * (a balloon): verification skips these pages and counts them. */

@@ -189,7 +189,7 @@ const struct fault_mode mode_uffd_minor = {
 	.summary = "page cache pre-filled via the alias; MINOR faults resolved with UFFDIO_CONTINUE",
 	.needs = "Linux 5.13 (hugetlbfs, MINOR_HUGETLBFS), 5.14 (shmem, MINOR_SHMEM); "
 		 "--backing memfd or memfd-hugetlb",
-	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE,
+	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_HANDLERS,
 	.check = uffd_check_sharing,
 	.unsupported = minor_unsupported,
 	.setup = minor_setup,

@@ -56,6 +56,9 @@ int uffd_stock_setup_server(struct mode_run *r, struct uffd_server *s, uffd_msg_
 	s->nuffds = cfg->uffd_sharing == UFFD_PER_VCPU ? cfg->vcpus : 1;
 	s->range_ioctls = ~0ULL;
 	features |= cfg->backing->uffd_missing_feature;
+	/* messages name the faulting thread: the fault anatomy matches them */
+	if (r->anat)
+		features |= UFFD_FEATURE_THREAD_ID;
 	for (unsigned i = 0; i < s->nuffds; i++) {
 		s->uffds[i] = uffd_open(features, r->err);
 		if (s->uffds[i] < 0)
@@ -154,7 +157,7 @@ const struct fault_mode mode_uffd_stock = {
 	.name = "uffd-stock",
 	.summary = "MISSING faults resolved by handler threads: UFFDIO_COPY / ZEROPAGE",
 	.needs = "Linux 4.3 (anon); 4.11 hugetlb, shmem (MISSING_HUGETLBFS/_SHMEM)",
-	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_INJECTS_ERRORS,
+	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_INJECTS_ERRORS | MODE_HANDLERS,
 	.check = uffd_check_sharing,
 	.unsupported = stock_unsupported,
 	.setup = stock_setup,

@@ -1033,7 +1033,7 @@ const struct fault_mode mode_zero_unreg = {
 	.summary = "uffd-stock, but zero ranges are WP-only: the kernel fills them",
 	.needs = "Linux 6.7 (UFFD_FEATURE_WP_ASYNC, PAGEMAP_SCAN); WP_UNPOPULATED 6.4 on anon; "
 		 "WP_HUGETLBFS_SHMEM 5.19 on hugetlb/shmem; EVENT_REMOVE with --balloon",
-	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE,
+	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_HANDLERS,
 	.uffd_features = UFFD_FEATURE_WP_ASYNC,
 	.check = uffd_check_sharing,
 	.unsupported = zu_unsupported,

@@ -23,7 +23,11 @@ t_pin() { bad "--pin compact, scatter, none" --pin everywhere; }
 t_access() { bad "--access write, read, read-then-write" --access exec; }
 t_touch() { bad "--touch word, line, page" --touch bogus; }
 t_uffd() { bad "--uffd shared, per-vcpu" --uffd many; }
-t_wait() { bad "--wait poll, epoll" --wait spin; }
+t_wait() { bad "--wait poll, epoll, spin" --wait sleep; }
+t_handler_cpus() { bad "--handler-cpus same, other, any 0,2-3" --handler-cpus near; }
+t_handler_cpus_offline() { bad "--handler-cpus 4095 not online" --handler-cpus 0,4095; }
+t_handler_cpus_backwards() { bad "--handler-cpus backwards" --handler-cpus 1-0; }
+t_handler_cpus_unpinned_vcpus() { bad "--handler-cpus same --pin none" --mode uffd-stock --handler-cpus same --pin none; }
 t_populate() { bad "--populate write, read" --populate both; }
 t_latency() { bad "--latency on, off" --latency maybe; }
 t_numa() { bad "--numa local, interleave, node:N" --numa far; }

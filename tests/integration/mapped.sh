@@ -4,14 +4,6 @@
 # jq: a and b agree to 1e-8 (the file keeps 10 significant digits)
 near() { printf '(((%s) - (%s)) | fabs) <= 1e-8 * ([(%s), (%s)] | map(fabs) | max)' "$1" "$2" "$1" "$2"; }
 
-# THP the way the thp backing needs it, or a skip saying why not
-need_thp() {
-	local f=/sys/kernel/mm/transparent_hugepage/enabled
-	[ -r "$f" ] || skip "no transparent huge pages on this kernel ($f missing)"
-	grep -q '\[never\]' "$f" && skip "THP is disabled ($f = never)"
-	return 0
-}
-
 # a run that asked for 2M pages, got 4K PTEs, and says so everywhere
 t_wp_unpop_on_thp_maps_base_pages() {
 	need_thp

@@ -1,24 +1,8 @@
 # faultbench suite / report / compare: suite files, result sets, tables,
 # plots, interruption. The report's numbers are checked against the
 # checked-in fixture (tests/fixtures/results-small), recomputed with jq.
-FIXTURE=${FB_ROOT:-$PWD}/tests/fixtures/results-small
+source "${FB_ROOT:-$PWD}/tests/report_lib.sh"
 INDEX_SCHEMA=${FB_ROOT:-$PWD}/results/schema-suite-index.json
-
-# median of a JSON array of numbers, as the result summary computes it
-JQ_MEDIAN='def median: sort | if length % 2 == 1 then .[length / 2 | floor]
-	else (.[length / 2 - 1] + .[length / 2]) / 2 end;'
-
-# csv_get FILE COLUMN-HEADER FIRST-COLUMN-VALUE
-csv_get() {
-	awk -F, -v col="$2" -v row="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
-		NR > 1 && $1 == row && c { print $c }' "$1"
-}
-
-# near A B: equal to 1e-3 relative (the CSV has 4 decimals)
-near() {
-	awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b;
-		exit !(a != "" && d <= 1e-3 * (m > 1 ? m : 1)) }'
-}
 
 t_parse_errors_name_file_line_field() {
 	printf '# bad\n[m]\nmode: none\nsise: 4M\n' >"$T/a.suite"
@@ -172,7 +156,7 @@ t_report_readable_names() {
 		[ -s "$T/rep/tables/rate-at-2-vcpus-anon-2M-half-zeros.md" ] &&
 		[ -s "$T/rep/tables/latency-anon-2M-half-zeros.md" ] ||
 		{ ls "$T/rep/tables"; fail "table names"; }
-	grep -q '^Paging rate at 2 vCPUs: anon 4K pages, 2M in all, seq write, half the pages zero\.' \
+	grep -q '^Paging rate until memory is usable at 2 vCPUs: anon 4K pages, 2M in all, seq write, half the pages zero\.' \
 		"$T/rep/tables/rate-at-2-vcpus-anon-2M-half-zeros.md" ||
 		{ head -1 "$T/rep/tables/rate-at-2-vcpus-anon-2M-half-zeros.md"; fail "caption"; }
 	grep -q 'no zero pages' "$T/rep/tables/rate-at-1-vcpu-anon-2M-no-zeros.md" || fail "no-zeros caption"

@@ -81,6 +81,7 @@ static void check_defaults(const struct fb_config *c)
 	assert_int_equal(c->readers, 1);
 	assert_int_equal(c->handlers, 1);
 	assert_int_equal(c->wait, WAIT_POLL);
+	assert_int_equal(c->handler_cpus, HCPUS_ANY);
 	assert_int_equal(c->batch, 16);
 	assert_true(c->zero_fraction == 0.0);
 	assert_int_equal(c->inject, INJECT_NONE);
@@ -224,6 +225,15 @@ static void test_other_good_flags(void **state)
 	parse_ok(&c, ARGS("--fault-timeout", "2.5"));
 	assert_true(c.fault_timeout_s == 2.5);
 
+	parse_ok(&c, ARGS("--wait", "spin", "--handler-cpus", "other"));
+	assert_int_equal(c.wait, WAIT_SPIN);
+	assert_int_equal(c.handler_cpus, HCPUS_OTHER);
+	parse_ok(&c, ARGS("--handler-cpus", "0,0-0"));
+	assert_int_equal(c.handler_cpus, HCPUS_LIST);
+	assert_string_equal(c.handler_cpu_list, "0,0-0");
+	parse_ok(&c, ARGS("--handler-cpus", "any", "--pin", "none"));
+	assert_int_equal(c.handler_cpus, HCPUS_ANY);
+
 	parse_ok(&c, ARGS("--pin", "scatter", "--wait", "epoll", "--batch", "64", "--populate", "read",
 			  "--populate-parallel", "--latency", "off", "--no-verify", "--seed", "77",
 			  "--reps", "3", "--warmup", "0", "--quiet"));
@@ -266,7 +276,14 @@ static const struct bad_case bad_cases[] = {
 	{ { "--pin", "x" }, { "--pin", "compact", "scatter", "none" } },
 	{ { "--access", "x" }, { "--access", "write", "read", "read-then-write" } },
 	{ { "--uffd", "x" }, { "--uffd", "shared", "per-vcpu" } },
-	{ { "--wait", "x" }, { "--wait", "poll", "epoll" } },
+	{ { "--wait", "x" }, { "--wait", "poll", "epoll", "spin" } },
+	{ { "--handler-cpus", "near" }, { "--handler-cpus", "same", "other", "any", "0,2-3" } },
+	{ { "--handler-cpus", "4095" }, { "--handler-cpus", "CPU 4095 is not online" } },
+	{ { "--handler-cpus", "1-0" }, { "--handler-cpus", "backwards" } },
+	{ { "--handler-cpus", "0,,1" }, { "--handler-cpus", "0,2-3" } },
+	{ { "--handler-cpus", "0-" }, { "--handler-cpus" } },
+	{ { "--handler-cpus", "same", "--pin", "none" }, { "--handler-cpus same", "--pin none" } },
+	{ { "--handler-cpus", "other", "--pin", "none" }, { "--handler-cpus other", "--pin none" } },
 	{ { "--populate", "x" }, { "--populate", "write", "read" } },
 	{ { "--latency", "maybe" }, { "--latency", "maybe", "on", "off" } },
 	{ { "--vcpus", "0" }, { "--vcpus", "4096" } },

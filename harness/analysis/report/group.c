@@ -296,6 +296,70 @@ static int add_buckets(struct cell *c, json_t *buckets)
 	return 0;
 }
 
+static double num_at(json_t *o, const char *a, const char *b)
+{
+	return json_number_value(json_object_get(json_object_get(o, a), b));
+}
+
+/* What the repetition's setup_seconds holds, from its parts. A part counts
+ * when it took any time; the rest of the mode's setup when it is more than
+ * a tenth of the whole (a populate's own bookkeeping is not). */
+static unsigned setup_of(json_t *run)
+{
+	double total = num_at(run, "aggregate", "setup_seconds");
+	double reg = num_at(run, "setup", "register_seconds");
+	double pop = num_at(run, "setup", "populate_seconds");
+	double wp = num_at(run, "mode_data", "writeprotect_seconds");
+	double mode = num_at(run, "setup", "mode_setup_seconds");
+	unsigned parts = 0;
+
+	parts |= reg > 0 ? SETUP_REGISTER : 0;
+	parts |= wp > 0 ? SETUP_WP : 0;
+	parts |= pop > 0 ? SETUP_POPULATE : 0;
+	if (total > 0 && mode - reg - wp - pop > total / 10)
+		parts |= SETUP_OTHER;
+	return parts;
+}
+
+/* runs[].mapped: whether the kernel mapped the page size asked for. */
+static void add_mapped(struct cell *c, json_t *m)
+{
+	json_t *frac = json_object_get(m, "huge_fraction");
+	uint64_t unit = (uint64_t)json_integer_value(json_object_get(m, "rate_page_bytes"));
+
+	if (!json_is_true(json_object_get(m, "huge_short")))
+		return;
+	if (!c->huge_short) {
+		c->huge_min = INFINITY;
+		c->huge_max = -INFINITY;
+		c->rate_page_bytes = unit;
+	}
+	c->huge_short = true;
+	c->asked_bytes = (uint64_t)json_integer_value(json_object_get(m, "page_bytes"));
+	c->rate_page_varies |= unit != c->rate_page_bytes;
+	if (json_is_number(frac)) {
+		c->huge_min = fmin(c->huge_min, json_number_value(frac));
+		c->huge_max = fmax(c->huge_max, json_number_value(frac));
+	}
+}
+
+/* runs[].fault_anatomy: absent in files of earlier versions, and
+ * available false where the host could not measure it. */
+static int add_anatomy(struct cell *c, json_t *fa)
+{
+	static const char *const part_json[NPART] = { "delivery_ns", "service_ns", "wake_ns" };
+	int rc = 0;
+
+	if (!json_is_true(json_object_get(fa, "available")))
+		return 0;
+	for (int p = 0; p < NPART; p++)
+		rc |= dvec_push(&c->part[p], num_at(fa, part_json[p], "p50") / 1e3);
+	c->matched += (uint64_t)json_integer_value(json_object_get(fa, "matched"));
+	c->unmatched += (uint64_t)json_integer_value(json_object_get(fa, "unmatched"));
+	c->resumed_first += (uint64_t)json_integer_value(json_object_get(fa, "resumed_first"));
+	return rc;
+}
+
 static int add_runs(struct group *g, struct cell *c, json_t *doc)
 {
 	json_t *runs = json_object_get(doc, "runs"), *run;
@@ -306,13 +370,27 @@ static int add_runs(struct group *g, struct cell *c, json_t *doc)
 	c->oversub |= json_is_true(json_object_get(json_object_get(doc, "placement"), "oversubscribed"));
 	json_array_foreach(runs, i, run) {
 		json_t *agg = json_object_get(run, "aggregate"), *lat = json_object_get(run, "fault_lat_ns");
+		/* the rates as the file has them, in the page size the kernel
+		 * mapped (runs[].mapped); never recomputed from config.page_bytes */
+		double scale = g->gib ? 1 : 1e3;
+		double touch = num_at(run, "aggregate", g->gib ? "paging_rate_gibps" : "paging_rate_pps");
+		json_t *usable = json_object_get(agg, g->gib ? "paging_rate_usable_gibps" :
+							     "paging_rate_usable_pps");
 
 		if (json_is_true(json_object_get(run, "warmup")))
 			continue;
 		n++;
-		rc |= dvec_push(&c->rate, g->gib ?
-				json_number_value(json_object_get(agg, "paging_rate_gibps")) :
-				json_number_value(json_object_get(agg, "paging_rate_pps")) / 1e3);
+		rc |= dvec_push(&c->touch, touch / scale);
+		if (json_is_number(usable)) {
+			rc |= dvec_push(&c->rate, json_number_value(usable) / scale);
+			c->setup |= setup_of(run);
+		} else {
+			/* written before setup time was recorded */
+			rc |= dvec_push(&c->rate, touch / scale);
+			c->touch_only++;
+		}
+		add_mapped(c, json_object_get(run, "mapped"));
+		rc |= add_anatomy(c, json_object_get(run, "fault_anatomy"));
 		for (int l = 0; l < NLAT; l++)
 			rc |= dvec_push(&c->lat[l], json_number_value(json_object_get(lat, lat_json[l])) / 1e3);
 		rc |= add_buckets(c, json_object_get(lat, "buckets"));
@@ -487,6 +565,9 @@ void report_groups_free(struct report *r)
 		}
 		for (size_t k = 0; k < g->ncell; k++) {
 			free(g->cell[k].rate.v);
+			free(g->cell[k].touch.v);
+			for (int p = 0; p < NPART; p++)
+				free(g->cell[k].part[p].v);
 			for (int l = 0; l < NLAT; l++)
 				free(g->cell[k].lat[l].v);
 			free(g->cell[k].buckets);

@@ -49,13 +49,44 @@ double dvec_max(struct dvec *d);
 
 enum lat { L50, L90, L99, L999, LMAX, NLAT };
 
+/* What a repetition's usable time holds besides the touch (setup_of() in
+ * group.c reads it from the run's setup figures). */
+enum setup_part {
+	SETUP_REGISTER = 1 << 0,   /* uffd register */
+	SETUP_WP = 1 << 1,         /* write-protect of the empty region */
+	SETUP_POPULATE = 1 << 2,   /* MADV_POPULATE, serial or the slowest vCPU's part */
+	SETUP_OTHER = 1 << 3,      /* the rest of the mode's setup (uffd open, handler start, ...) */
+};
+
+/* The marker of a cell whose run asked for huge pages and got fewer. */
+#define REPORT_HUGE_SHORT_MARK "‡"
+
+/* The parts of a first touch's latency (runs[].fault_anatomy). */
+enum anat_part_idx { PART_DELIVERY, PART_SERVICE, PART_WAKE, NPART };
+
 struct cell {
 	size_t col;
 	long vcpus;
-	struct dvec rate;          /* per measured repetition, in the group's unit */
+	/* per measured repetition, in the group's unit: pages (bytes) the kernel
+	 * mapped over setup plus touch time, or over touch time alone for files
+	 * without the usable rate (touch_only counts those repetitions) */
+	struct dvec rate;
+	struct dvec touch;         /* the same over touch time alone */
+	unsigned touch_only;
+	unsigned setup;            /* enum setup_part, over its repetitions */
 	struct dvec lat[NLAT];     /* µs, per measured repetition */
 	uint64_t *buckets;         /* merged first-touch histogram, HIST_BUCKETS */
 	bool oversub;
+	/* runs[].mapped: a measured repetition asked for huge pages and the
+	 * kernel mapped part of the touched memory with base pages */
+	bool huge_short;
+	double huge_min, huge_max; /* its huge_fraction over those repetitions */
+	uint64_t asked_bytes, rate_page_bytes; /* page asked; rates' page, 0 mixed */
+	bool rate_page_varies;
+	/* runs[].fault_anatomy where available: each part's p50 in µs, per
+	 * measured repetition, and the counts summed over them */
+	struct dvec part[NPART];
+	uint64_t matched, unmatched, resumed_first;
 };
 
 struct column {
@@ -120,6 +151,21 @@ struct cell *group_cell(struct group *g, size_t col, long v);
 bool group_oversub(struct group *g, long v);
 /* 1 when the medians span so much that the rate axis should be logarithmic. */
 int report_ylog(struct group *g);
+/* The cell's figure as a table shows it, with the marker of a run that got
+ * fewer huge pages than it asked. */
+const char *report_cell_mark(const struct cell *x);
+/* Footnotes for the cells of g that carry a marker (huge pages short) and
+ * for columns whose rate is touch time alone (usable: the table shows the
+ * usable rate); NULL when there is nothing to say. Caller frees. */
+char *report_rate_foot(struct group *g, bool usable);
+/* The same for a table of first-touch latencies (what a first touch mapped). */
+char *report_lat_foot(struct group *g);
+/* Whether a cell of column k carries the marker. */
+bool report_col_short(struct group *g, size_t k);
+/* What time the usable rate of g's columns includes, per column, for a
+ * caption: "setup (uffd register, populate) plus touch time" or per column
+ * when they differ. Caller frees; NULL on ENOMEM. */
+char *report_usable_time(struct group *g);
 
 /* ---- writing ---- */
 
@@ -131,8 +177,8 @@ const char *report_unit_csv(const struct group *g);
 /* DIR/report/rel, for writing; NULL (and the report's error set) on failure. */
 FILE *report_open(struct report *r, const char *rel);
 void report_close(struct report *r, FILE *f, const char *rel);
-/* tables/<base>.md, .tex and .csv (csv(g, f) writes the last), and the
- * table inline in the index. */
+/* tables/<base>.md, .tex and .csv (csv(g, f) writes the last; NULL: the
+ * kind writes its CSV itself), and the table inline in the index. */
 void report_emit_table(struct report *r, struct table *t, const char *base,
 		       void (*csv)(struct group *, FILE *), struct group *g);
 /* plots/<script>.gp with datafile=<data> and vars → plots/<base>.png and
@@ -167,12 +213,14 @@ extern const struct report_kind *const report_kinds[];
 extern const size_t report_kinds_count;
 
 extern const struct report_kind report_kind_rate;
+extern const struct report_kind report_kind_touch_rate;
 extern const struct report_kind report_kind_rate_plot;
 extern const struct report_kind report_kind_rate_bars;
 extern const struct report_kind report_kind_latency;
 extern const struct report_kind report_kind_latency_cdf;
 extern const struct report_kind report_kind_wpcost;
 extern const struct report_kind report_kind_micro;
+extern const struct report_kind report_kind_anatomy;
 extern const struct report_kind report_kind_not_measured;
 
 #endif

@@ -27,7 +27,7 @@ static int latency_table(struct report *r, struct group *g, struct table *t)
 				continue;
 			if ((rc = table_add_row(t)))
 				return rc;
-			table_set(t, 0, "%s", g->col[k].label);
+			table_set(t, 0, "%s%s", g->col[k].label, report_cell_mark(x));
 			table_set(t, 1, "%ld%s", g->vcpus[i], x->oversub ? "†" : "");
 			for (int l = 0; l < NLAT; l++)
 				table_set(t, 2 + (size_t)l, "%s", report_num(dvec_median(&x->lat[l]), a, sizeof(a)));
@@ -36,6 +36,7 @@ static int latency_table(struct report *r, struct group *g, struct table *t)
 	if (asprintf(&t->caption, "First-touch latency: %s. µs, median over repetitions of each "
 		     "repetition's percentile.", g->title) < 0)
 		t->caption = NULL;
+	t->foot = report_lat_foot(g);
 	t->note = strdup(r->host_line);
 	return 0;
 }

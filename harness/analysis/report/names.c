@@ -4,7 +4,9 @@
  * pages zero"), in words a person reads rather than config keys. Backing,
  * size and layout are always named; any other setting when it is not the
  * default or when it varies across the set, so one experiment keeps its
- * name from one set to the next. */
+ * name from one set to the next; the image's zero fraction is in every
+ * title (a table comparing a mode that skips zero pages must say how many
+ * there were). */
 #include "kind.h"
 
 #include <stdlib.h>
@@ -197,8 +199,14 @@ void report_name_groups(struct report *r)
 			const char *key = report_env_keys[k];
 			char slug[64], text[128];
 			size_t p = 0;
+			bool in_slug;
 
-			if (first_named(key) || !worth_naming(r, i, key))
+			if (first_named(key))
+				continue;
+			/* the image's zeros decide what a zero-aware mode skips:
+			 * every caption says them, file names when they stand out */
+			in_slug = worth_naming(r, i, key);
+			if (!in_slug && (strcmp(key, "zero_fraction") || !json_object_get(g->env, key)))
 				continue;
 			while (p < FB_ARRAY_SIZE(phrases) && strcmp(phrases[p].key, key))
 				p++;
@@ -212,7 +220,8 @@ void report_name_groups(struct report *r)
 				snprintf(text, sizeof(text), "%s=%s", key, v ? v : "");
 				free(v);
 			}
-			append(g->slug, sizeof(g->slug), &off, "-%s", slug);
+			if (in_slug)
+				append(g->slug, sizeof(g->slug), &off, "-%s", slug);
 			append(g->title, sizeof(g->title), &toff, ", %s", text);
 		}
 		sanitize(g->slug);

@@ -75,7 +75,7 @@ void report_emit_table(struct report *r, struct table *t, const char *base,
 		report_close(r, f, rel);
 	}
 	snprintf(rel, sizeof(rel), "tables/%s.csv", base);
-	if ((f = report_open(r, rel))) {
+	if (csv && (f = report_open(r, rel))) {
 		csv(g, f);
 		report_close(r, f, rel);
 	}

@@ -6,7 +6,7 @@
 
 static void bars_plot(struct report *r, struct group *g)
 {
-	char base[256], rel[320], vars[4096], titles[1200], t1[600], yl[80];
+	char base[256], rel[320], vars[4096], titles[1200], t1[600], yl[128];
 	long v = g->vcpus[0];
 	FILE *f;
 
@@ -15,20 +15,21 @@ static void bars_plot(struct report *r, struct group *g)
 	f = report_open(r, rel);
 	if (!f)
 		return;
-	fprintf(f, "# %s at %ld vCPU%s, %s: label median min max (%s)\n", g->gib ? "throughput" :
-		"paging rate", v, v == 1 ? "" : "s", g->title, report_unit(g));
+	fprintf(f, "# %s at %ld vCPU%s, %s: label median min max (%s; pages over setup plus touch time)\n",
+		g->gib ? "throughput" : "paging rate", v, v == 1 ? "" : "s", g->title, report_unit(g));
 	for (size_t k = 0; k < g->ncol; k++) {
 		struct cell *x = group_cell(g, k, v);
 
 		if (x)
-			fprintf(f, "\"%s\" %.6g %.6g %.6g\n", g->col[k].label, dvec_median(&x->rate),
+			fprintf(f, "\"%s%s\" %.6g %.6g %.6g\n", g->col[k].label, report_cell_mark(x),
+				dvec_median(&x->rate),
 				dvec_min(&x->rate), dvec_max(&x->rate));
 	}
 	report_close(r, f, rel);
 	snprintf(t1, sizeof(t1), "%s at %ld vCPU%s: %s", g->gib ? "Throughput" : "Paging rate", v,
 		 v == 1 ? "" : "s", g->title);
 	report_title_vars(titles, sizeof(titles), t1, r->host_short);
-	snprintf(yl, sizeof(yl), "%s (median, bars: min-max%s)",
+	snprintf(yl, sizeof(yl), "%s (setup + touch; median, bars: min-max%s)",
 		 g->gib ? "throughput, GiB/s" : "paging rate, thousand pages/s",
 		 report_ylog(g) ? "; log scale" : "");
 	snprintf(vars, sizeof(vars), "nbars=%zu; ylabel='%s'; ylog=%d; %s", g->ncol, yl, report_ylog(g),

@@ -1,12 +1,13 @@
-/* Rate vs vCPUs as lines, one per column (plots/rate.gp); for an
- * experiment with more than one vCPU count. */
+/* Rate (until memory is usable: setup plus touch time) vs vCPUs as lines,
+ * one per column (plots/rate.gp); for an experiment with more than one
+ * vCPU count. */
 #include "kind.h"
 
 #include <stdio.h>
 
 static void rate_plot(struct report *r, struct group *g)
 {
-	char base[256], rel[320], vars[4096], titles[1200], t1[600], yl[80], xt[512] = "";
+	char base[256], rel[320], vars[4096], titles[1200], t1[600], yl[128], xt[512] = "";
 	size_t off = 0;
 	FILE *f;
 
@@ -15,10 +16,12 @@ static void rate_plot(struct report *r, struct group *g)
 	f = report_open(r, rel);
 	if (!f)
 		return;
-	fprintf(f, "# %s vs vCPUs, %s; one block per column: vcpus median min max (%s)\n",
+	fprintf(f, "# %s vs vCPUs, %s; one block per column: vcpus median min max "
+		"(%s; pages over setup plus touch time)\n",
 		g->gib ? "throughput" : "paging rate", g->title, report_unit(g));
 	for (size_t k = 0; k < g->ncol; k++) {
-		fprintf(f, "%s\"vcpus\" \"%s\" \"min\" \"max\"\n", k ? "\n\n" : "", g->col[k].label);
+		fprintf(f, "%s\"vcpus\" \"%s%s\" \"min\" \"max\"\n", k ? "\n\n" : "", g->col[k].label,
+			report_col_short(g, k) ? " " REPORT_HUGE_SHORT_MARK : "");
 		for (size_t i = 0; i < g->nv; i++) {
 			struct cell *x = group_cell(g, k, g->vcpus[i]);
 
@@ -32,7 +35,7 @@ static void rate_plot(struct report *r, struct group *g)
 		off += (size_t)snprintf(xt + off, sizeof(xt) - off, "%s%ld", i ? "," : "", g->vcpus[i]);
 	snprintf(t1, sizeof(t1), "%s vs vCPUs: %s", g->gib ? "Throughput" : "Paging rate", g->title);
 	report_title_vars(titles, sizeof(titles), t1, r->host_short);
-	snprintf(yl, sizeof(yl), "%s (median, bars: min-max%s)", g->gib ? "throughput, GiB/s" :
+	snprintf(yl, sizeof(yl), "%s (setup + touch; median, bars: min-max%s)", g->gib ? "throughput, GiB/s" :
 		 "paging rate, thousand pages/s", report_ylog(g) ? "; log scale" : "");
 	snprintf(vars, sizeof(vars), "nseries=%zu; ylabel='%s'; xtics='%s'; xlog=%d; ylog=%d; %s",
 		 g->ncol, yl, xt, g->nv > 2 && g->vcpus[g->nv - 1] >= 4 * g->vcpus[0] ? 1 : 0,
