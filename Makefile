@@ -13,7 +13,11 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 LDFLAGS  += $(SAN)
 
 B        := build$(if $(SAN),-$(SANNAME),)
-LIB_SRC  := $(filter-out harness/main.c,$(wildcard harness/*.c harness/modes/*.c workloads/*.c))
+# harness/: the engine that runs experiments; harness/analysis/: what only
+# reads their results (result sets, tables, plots, report, compare, gate).
+ENGINE_SRC   := $(wildcard harness/*.c harness/modes/*.c workloads/*.c)
+ANALYSIS_SRC := $(wildcard harness/analysis/*.c harness/analysis/report/*.c)
+LIB_SRC  := $(filter-out harness/main.c,$(ENGINE_SRC) $(ANALYSIS_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -72,7 +76,7 @@ overhead: deps
 # for the rdtsc paths) and reads no system header: jansson's foreach macros
 # come from .ci/cppcheck-jansson.cfg. Off: variableScope ("the scope can be
 # reduced": taste, not a bug). clang-tidy compiles with the build's CFLAGS.
-LINT_SRC    := $(wildcard harness/*.c harness/modes/*.c workloads/*.c bench/*.c bench/micro/*.c \
+LINT_SRC    := $(ENGINE_SRC) $(ANALYSIS_SRC) $(wildcard bench/*.c bench/micro/*.c \
                  tests/unit/*.c tests/gbench/*.c)
 LINT_JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 LINT_DEFS   := -D_GNU_SOURCE $(if $(filter x86_64-%,$(shell $(CC) -dumpmachine)),-D__x86_64__)

@@ -79,6 +79,34 @@ static void print_anatomy(const struct fb_config *cfg, const struct rep_result *
 	printf("  (%" PRIu64 " of %" PRIu64 " first touches matched)\n", a->matched, a->first_touches);
 }
 
+/* The page size the kernel really mapped, when the run asked for huge
+ * pages: a run that got fewer says so, and which unit its rates count. */
+static void print_mapped(const struct rep_result *r)
+{
+	const struct mapped *m = &r->mapped;
+	char asked[16], unit[16];
+	double frac = mapped_huge_fraction(m);
+
+	if (m->page_bytes <= m->base_page_bytes)
+		return;
+	fb_fmt_size(m->page_bytes, asked, sizeof(asked));
+	mapped_rate_unit(m, unit, sizeof(unit));
+	if (frac < 0)
+		printf("  mapped        asked for %s pages; what the kernel mapped is unknown (%s); "
+		       "rates per %s page as asked\n", asked, m->reason[0] ? m->reason : "nothing present",
+		       asked);
+	else if (!mapped_huge_short(m))
+		printf("  mapped        %s pages, %.3g%% huge (%s)\n", asked, frac * 100,
+		       mapped_method_name(m->method));
+	else if (mapped_rate_page_bytes(m))
+		printf("  mapped        asked for %s pages, kernel mapped %.3g%% huge; rates per %s page\n",
+		       asked, frac * 100, unit);
+	else
+		printf("  mapped        asked for %s pages, kernel mapped %.3g%% huge; rates per page as "
+		       "mapped (%s where huge, %s elsewhere)\n", asked, frac * 100, asked,
+		       fb_fmt_size(m->base_page_bytes, unit, sizeof(unit)));
+}
+
 static int cmp_rate(const void *a, const void *b)
 {
 	const struct rep_result *x = a, *y = b;
@@ -93,11 +121,13 @@ static void print_summary(const struct run_result *res, const char *out)
 	unsigned n = 0;
 	char sz[32];
 
-	printf("faultbench: %s on %s, %u vCPU%s%s, %s %s (%s, %s), %u reps + %u warmup\n",
+	printf("faultbench: %s on %s, %u vCPU%s%s, %s %s (%s, %s%s%s), %u reps + %u warmup\n",
 	       cfg->mode->name, cfg->backing->name, cfg->vcpus, cfg->vcpus > 1 ? "s" : "",
 	       res->oversubscribed ? " (oversubscribed)" : "",
 	       fb_fmt_size(cfg->total_bytes, sz, sizeof(sz)), cfg->overlap ? "shared" : "in all",
-	       cfg->workload.text, access_name(cfg->access), cfg->reps, cfg->warmup);
+	       cfg->workload.text, access_name(cfg->access),
+	       cfg->touch == TOUCH_WORD ? "" : ", touch ", cfg->touch == TOUCH_WORD ? "" : touch_name(cfg->touch),
+	       cfg->reps, cfg->warmup);
 	if (res->state == RUN_SKIPPED) {
 		printf("  skipped: %s\n", res->reason);
 		goto out;
@@ -111,6 +141,11 @@ static void print_summary(const struct run_result *res, const char *out)
 		printf("  paging rate   %.1f k pages/s (median of %u; min %.1f, max %.1f)  %.3f GiB/s\n",
 		       med->rate_pps / 1e3, n, m[0].rate_pps / 1e3, m[n - 1].rate_pps / 1e3,
 		       med->rate_gibps);
+		print_mapped(med);
+		if (med->setup_ns)
+			printf("  usable        %.1f k pages/s  %.3f GiB/s  (setup %.3f ms + touch)\n",
+			       med->rate_usable_pps / 1e3, med->rate_usable_gibps,
+			       (double)med->setup_ns / 1e6);
 		print_hist("first touch", &med->lat);
 		print_hist("handler", &med->service);
 		if (med->counters.uffd_msgs || med->counters.copy_ioctls)

@@ -21,6 +21,9 @@ struct enum_name {
 static const struct enum_name access_names[] = {
 	{ "write", ACCESS_WRITE }, { "read", ACCESS_READ }, { "read-then-write", ACCESS_READ_WRITE },
 };
+static const struct enum_name touch_names[] = {
+	{ "word", TOUCH_WORD }, { "line", TOUCH_LINE }, { "page", TOUCH_PAGE },
+};
 static const struct enum_name pin_names[] = {
 	{ "compact", PIN_COMPACT }, { "scatter", PIN_SCATTER }, { "none", PIN_NONE },
 };
@@ -84,6 +87,11 @@ const char *access_name(enum access_kind a)
 	return enum_name_of(access_names, FB_ARRAY_SIZE(access_names), (int)a);
 }
 
+const char *touch_name(enum touch_kind t)
+{
+	return enum_name_of(touch_names, FB_ARRAY_SIZE(touch_names), (int)t);
+}
+
 void config_defaults(struct fb_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -97,6 +105,7 @@ void config_defaults(struct fb_config *c)
 	c->pin = PIN_COMPACT;
 	workload_parse("seq", &c->workload, NULL, 0);
 	c->access = ACCESS_WRITE;
+	c->touch = TOUCH_WORD;
 	c->seed = 1;
 	c->reps = 5;
 	c->warmup = 1;
@@ -136,6 +145,8 @@ void config_usage(FILE *f)
 		"  --pin P                compact, scatter, none                    [compact]\n"
 		"  --workload W           seq, random, stride:N, zipf:THETA         [seq]\n"
 		"  --access A             write, read, read-then-write              [write]\n"
+		"  --touch T              what an access covers: word, line, page   [word]\n"
+		"                         (one word, one per 64-byte line, every word)\n"
 		"  --seed N               workload and image seed                   [1]\n"
 		"  --reps R, --warmup W   measured and discarded repetitions        [5, 1]\n"
 		"  --verify, --no-verify  check every touched page after each run   [on]\n"
@@ -186,7 +197,7 @@ void config_usage(FILE *f)
 
 enum {
 	OPT_MODE = 256, OPT_BACKING, OPT_HPSIZE, OPT_VCPUS, OPT_SIZE, OPT_PER_VCPU, OPT_OVERLAP,
-	OPT_NUMA, OPT_PIN, OPT_WORKLOAD, OPT_ACCESS, OPT_SEED, OPT_REPS, OPT_WARMUP, OPT_VERIFY,
+	OPT_NUMA, OPT_PIN, OPT_WORKLOAD, OPT_ACCESS, OPT_TOUCH, OPT_SEED, OPT_REPS, OPT_WARMUP, OPT_VERIFY,
 	OPT_NO_VERIFY, OPT_LATENCY, OPT_POPULATE, OPT_POP_PAR, OPT_UFFD, OPT_READERS, OPT_HANDLERS,
 	OPT_WAIT, OPT_HCPUS, OPT_BATCH, OPT_ZERO, OPT_DELAY, OPT_RESERVE, OPT_NO_RESERVE, OPT_OVERCOMMIT,
 	OPT_INJECT, OPT_TIMEOUT, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
@@ -205,6 +216,7 @@ static const struct option run_options[] = {
 	{ "pin", required_argument, NULL, OPT_PIN },
 	{ "workload", required_argument, NULL, OPT_WORKLOAD },
 	{ "access", required_argument, NULL, OPT_ACCESS },
+	{ "touch", required_argument, NULL, OPT_TOUCH },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "reps", required_argument, NULL, OPT_REPS },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
@@ -396,6 +408,12 @@ static int parse_one(struct fb_config *c, int opt, const char *v, struct fb_err 
 		if (e < 0)
 			return bad_enum(err, "--access", v, ENUM_LIST(access_names, buf));
 		c->access = (enum access_kind)e;
+		return 0;
+	case OPT_TOUCH:
+		e = ENUM_LOOKUP(touch_names, v);
+		if (e < 0)
+			return bad_enum(err, "--touch", v, ENUM_LIST(touch_names, buf));
+		c->touch = (enum touch_kind)e;
 		return 0;
 	case OPT_SEED:
 		if (fb_parse_u64(v, 0, INT64_MAX, &c->seed))
@@ -683,7 +701,7 @@ json_t *config_to_json(const struct fb_config *c)
 	else
 		snprintf(numa, sizeof(numa), "%s", c->numa == NUMA_LOCAL ? "local" : "interleave");
 	return json_pack(
-		"{s:s, s:s, s:I, s:I, s:i, s:I, s:b, s:b, s:I, s:I, s:s, s:s, s:s, s:s, s:I,"
+		"{s:s, s:s, s:I, s:I, s:i, s:I, s:b, s:b, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I,"
 		" s:i, s:i, s:b, s:b, s:s, s:b, s:s, s:i, s:i, s:s, s:s, s:i, s:f, s:I, s:f, s:s, s:b, s:f, s:i, s:b, s:b, s:s, s:I, s:I}",
 		"mode", c->mode->name,
 		"backing", c->backing->name,
@@ -699,6 +717,7 @@ json_t *config_to_json(const struct fb_config *c)
 		"pin", pin_name(c->pin),
 		"workload", c->workload.text,
 		"access", access_name(c->access),
+		"touch", touch_name(c->touch),
 		"seed", (json_int_t)c->seed,
 		"reps", (int)c->reps,
 		"warmup", (int)c->warmup,

@@ -15,6 +15,8 @@ struct fault_mode;
 struct backing;
 
 enum access_kind { ACCESS_WRITE, ACCESS_READ, ACCESS_READ_WRITE };
+/* How much of a page one access covers (harness/touch.h says which words). */
+enum touch_kind { TOUCH_WORD, TOUCH_LINE, TOUCH_PAGE };
 enum pin_policy { PIN_COMPACT, PIN_SCATTER, PIN_NONE };
 enum numa_policy { NUMA_LOCAL, NUMA_INTERLEAVE, NUMA_NODE };
 enum uffd_sharing { UFFD_SHARED, UFFD_PER_VCPU };
@@ -63,6 +65,7 @@ struct fb_config {
 
 	struct workload_spec workload;
 	enum access_kind access;
+	enum touch_kind touch;      /* one word, one word per 64-byte line, or the whole page */
 	uint64_t seed;
 
 	unsigned reps;
@@ -125,5 +128,6 @@ void config_usage(FILE *f);
 struct option;
 const struct option *config_run_options(void);
 const char *access_name(enum access_kind a);
+const char *touch_name(enum touch_kind t);
 
 #endif

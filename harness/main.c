@@ -6,13 +6,13 @@
 
 #include "dirty.h"
 #include "fb.h"
-#include "gate.h"
+#include "analysis/gate.h"
 #include "hugetlb.h"
 #include "probe.h"
 #include "result.h"
 #include "run.h"
-#include "report.h"
-#include "schema.h"
+#include "analysis/report.h"
+#include "analysis/schema.h"
 #include "suite.h"
 
 static void usage(FILE *f)

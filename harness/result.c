@@ -73,9 +73,10 @@ static double rate(uint64_t pages, uint64_t ns)
 	return ns ? (double)pages * 1e9 / (double)ns : 0;
 }
 
-static json_t *vcpu_json(const struct fb_config *cfg, unsigned i, const struct vcpu_stats *s)
+/* per first touch as the whole repetition measured it (mapped_per_touch) */
+static json_t *vcpu_json(const struct rep_result *rr, unsigned i, const struct vcpu_stats *s)
 {
-	double pps = rate(s->pages, s->touch_ns);
+	double per_s = rate(s->pages, s->touch_ns);
 
 	return json_pack("{s:i, s:i, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:o}",
 			 "vcpu", (int)i,
@@ -83,8 +84,8 @@ static json_t *vcpu_json(const struct fb_config *cfg, unsigned i, const struct v
 			 "pages", (json_int_t)s->pages,
 			 "accesses", (json_int_t)s->accesses,
 			 "seconds", (double)s->touch_ns / 1e9,
-			 "paging_rate_pps", pps,
-			 "paging_rate_gibps", pps * (double)cfg->page_size / (double)FB_GiB,
+			 "paging_rate_pps", per_s * rr->pages_per_touch,
+			 "paging_rate_gibps", per_s * rr->bytes_per_touch / (double)FB_GiB,
 			 "prepare_seconds", (double)s->prepare_ns / 1e9,
 			 "minflt", (json_int_t)s->minflt,
 			 "majflt", (json_int_t)s->majflt,
@@ -107,12 +108,31 @@ static json_t *verify_json(const struct verify_result *v)
 			 "message", v->message);
 }
 
-static json_t *rep_json(const struct fb_config *cfg, const struct rep_result *rr)
+static json_t *mapped_json(const struct mapped *m)
+{
+	double frac = mapped_huge_fraction(m);
+	char unit[16];
+
+	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:o, s:I, s:I, s:b, s:I, s:s}",
+			 "method", mapped_method_name(m->method),
+			 "reason", m->reason[0] ? json_string(m->reason) : json_null(),
+			 "page_bytes", (json_int_t)m->page_bytes,
+			 "huge_bytes", (json_int_t)m->huge_bytes,
+			 "base_bytes", (json_int_t)m->base_bytes,
+			 "huge_fraction", frac >= 0 ? json_real(frac) : json_null(),
+			 "pages_measured", (json_int_t)m->pages_measured,
+			 "pages_present", (json_int_t)m->pages_present,
+			 "huge_short", mapped_huge_short(m),
+			 "rate_page_bytes", (json_int_t)mapped_rate_page_bytes(m),
+			 "rate_unit", mapped_rate_unit(m, unit, sizeof(unit)));
+}
+
+static json_t *rep_json(const struct rep_result *rr)
 {
 	json_t *vcpus = json_array(), *o;
 
 	for (unsigned i = 0; i < rr->nvcpus; i++)
-		json_array_append_new(vcpus, vcpu_json(cfg, i, &rr->v[i]));
+		json_array_append_new(vcpus, vcpu_json(rr, i, &rr->v[i]));
 	o = json_pack(
 		"{s:i, s:b, s:{s:I, s:I, s:f, s:f, s:f}, s:o, s:o, s:o, s:o,"
 		" s:{s:f, s:f, s:f, s:f}, s:{s:I, s:I, s:I, s:I}, s:o}",
@@ -139,8 +159,26 @@ static json_t *rep_json(const struct fb_config *cfg, const struct rep_result *rr
 			"nvcsw", (json_int_t)rr->ru.ru_nvcsw,
 			"nivcsw", (json_int_t)rr->ru.ru_nivcsw,
 		"verify", verify_json(&rr->verify));
+	if (o) {
+		json_t *agg = json_object_get(o, "aggregate");
+
+		json_object_set_new(agg, "setup_seconds", json_real((double)rr->setup_ns / 1e9));
+		json_object_set_new(agg, "usable_seconds",
+				    json_real((double)(rr->setup_ns + rr->max_touch_ns) / 1e9));
+		json_object_set_new(agg, "paging_rate_usable_pps", json_real(rr->rate_usable_pps));
+		json_object_set_new(agg, "paging_rate_usable_gibps", json_real(rr->rate_usable_gibps));
+		json_object_set_new(json_object_get(o, "setup"), "mode_setup_seconds",
+				    json_real((double)rr->mode_setup_ns / 1e9));
+		json_object_set_new(o, "mapped", mapped_json(&rr->mapped));
+	}
 	if (o && rr->mode_data)
 		json_object_set(o, "mode_data", rr->mode_data);
+	return o;
+}
+
+/* What the handler threads did, where the mode has them. */
+static json_t *with_handlers(const struct fb_config *cfg, const struct rep_result *rr, json_t *o)
+{
 	if (o && rr->handlers)
 		json_object_set_new(o, "handlers", handlers_json(cfg, rr->handlers));
 	if (o && rr->anat)
@@ -192,6 +230,18 @@ static double f_svc50(const struct fb_config *c, const struct rep_result *r) { (
 static double f_svc99(const struct fb_config *c, const struct rep_result *r) { (void)c; return hist_quantile(&r->service, 0.99); }
 static double f_pop(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)r->populate_ns / 1e9; }
 static double f_reg(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)r->register_ns / 1e9; }
+static double f_upps(const struct fb_config *c, const struct rep_result *r) { (void)c; return r->rate_usable_pps; }
+static double f_ugibps(const struct fb_config *c, const struct rep_result *r) { (void)c; return r->rate_usable_gibps; }
+static double f_setup(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)r->setup_ns / 1e9; }
+static double f_usable(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)(r->setup_ns + r->max_touch_ns) / 1e9; }
+/* NAN (left out) where nothing was measured */
+static double f_huge(const struct fb_config *c, const struct rep_result *r)
+{
+	double f = mapped_huge_fraction(&r->mapped);
+
+	(void)c;
+	return f >= 0 ? f : NAN;
+}
 
 static double anat_p50(const struct rep_result *r, enum anat_part k)
 {
@@ -221,6 +271,11 @@ static const struct figure figures[] = {
 	{ "service_p99_ns", "ns", f_svc99 },
 	{ "populate_seconds", "s", f_pop },
 	{ "register_seconds", "s", f_reg },
+	{ "paging_rate_usable_pps", "pages/s", f_upps },
+	{ "paging_rate_usable_gibps", "GiB/s", f_ugibps },
+	{ "setup_seconds", "s", f_setup },
+	{ "usable_seconds", "s", f_usable },
+	{ "mapped_huge_fraction", "fraction", f_huge },
 };
 
 static void summarize(json_t *s, const struct run_result *res, const struct figure *fig,
@@ -229,9 +284,13 @@ static void summarize(json_t *s, const struct run_result *res, const struct figu
 	unsigned n = 0;
 
 	for (unsigned r = 0; r < res->nreps; r++) {
+		double x;
+
 		if (res->reps[r].warmup)
 			continue;
-		v[n++] = fig->get(res->cfg, &res->reps[r]);
+		x = fig->get(res->cfg, &res->reps[r]);
+		if (!isnan(x))
+			v[n++] = x;
 	}
 	json_object_set_new(s, fig->name, stat_json(v, n, fig->unit));
 }
@@ -258,7 +317,7 @@ json_t *result_to_json(const struct run_result *res)
 
 	/* a failed repetition stays in: its verify object says what went wrong */
 	for (unsigned r = 0; r < res->nreps; r++)
-		json_array_append_new(runs, rep_json(res->cfg, &res->reps[r]));
+		json_array_append_new(runs, with_handlers(res->cfg, &res->reps[r], rep_json(&res->reps[r])));
 	{
 		doc = json_pack("{s:{s:s, s:i}, s:{s:s, s:s, s:s, s:f}, s:{s:s, s:o}, s:o, s:o,"
 				 " s:{s:b, s:I, s:I}, s:o, s:o}",

@@ -19,6 +19,7 @@
 #include "probe.h"
 #include "timing.h"
 #include "topo.h"
+#include "touch.h"
 
 _Thread_local int fb_current_vcpu = -1;
 volatile sig_atomic_t run_stop_armed, run_stop_sig;
@@ -81,17 +82,23 @@ struct run_ctx {
 	struct fb_err err;
 };
 
-/* The timed loop. Specialised by the compiler for each (access, record,
- * presence check) combination, so the loop carries no option branches.
+/* The timed loop. Specialised by the compiler for each (access, one word
+ * or many, record, presence check) combination, so the loop carries no
+ * option branches; --touch line and page differ only in the strides of the
+ * many-word loops (touch.h), and --touch word is the one-word loop.
  *
  * One clock read per access: an access's latency runs from the read after
- * the previous access to the read after this one, so it is the touch plus a
- * few ns of loop bookkeeping. A fault is a precise exception, so the read
- * after a faulting access cannot run before the fault is resolved. */
+ * the previous access to the read after this one, so it is the touch of all
+ * its words plus a few ns of loop bookkeeping. A fault is a precise
+ * exception, so the read after a faulting access cannot run before the
+ * fault is resolved. */
 static inline __attribute__((always_inline)) void touch_loop(struct vcpu *v, uint64_t ps,
-							     enum access_kind acc, bool rec,
-							     bool chk)
+							     enum access_kind acc, bool multi,
+							     bool rec, bool chk)
 {
+	const struct touch_words tw = touch_words(v->ctx->cfg->touch, acc, ps / 8);
+	const uint64_t rstep = tw.read_step * 8, wstep = tw.write_step * 8;
+	const uint64_t mstep = tw.write_step * TOUCH_MARKER_STEP;
 	const uint32_t *seq = v->seq;
 	char *base = v->slice;
 	struct hist *h = v->st->lat;
@@ -119,11 +126,25 @@ static inline __attribute__((always_inline)) void touch_loop(struct vcpu *v, uin
 		/* relaxed atomics: plain loads and stores on x86-64 and arm64, but
 		 * well-defined when overlapping vCPUs touch the same word, as
 		 * guests do */
-		if (acc != ACCESS_WRITE)
-			x ^= atomic_load_explicit((_Atomic uint64_t *)p, memory_order_relaxed);
-		if (acc != ACCESS_READ)
-			atomic_store_explicit((_Atomic uint64_t *)(p + 8), write_marker(gp),
-					      memory_order_relaxed);
+		if (!multi) {
+			if (acc != ACCESS_WRITE)
+				x ^= atomic_load_explicit((_Atomic uint64_t *)p, memory_order_relaxed);
+			if (acc != ACCESS_READ)
+				atomic_store_explicit((_Atomic uint64_t *)(p + 8), write_marker(gp),
+						      memory_order_relaxed);
+		} else {
+			uint64_t m = write_marker(gp), d = 0;
+
+			if (acc != ACCESS_WRITE)
+				for (uint64_t o = 0; o < ps; o += rstep)
+					x ^= atomic_load_explicit((_Atomic uint64_t *)(p + o),
+								  memory_order_relaxed);
+			/* touch_marker(gp, w), one xor and one add per word */
+			if (acc != ACCESS_READ)
+				for (uint64_t o = 8; o < ps; o += wstep, d += mstep)
+					atomic_store_explicit((_Atomic uint64_t *)(p + o), m ^ d,
+							      memory_order_relaxed);
+		}
 		if (rec) {
 			uint64_t now = fb_ticks_fast();
 
@@ -139,28 +160,27 @@ static inline __attribute__((always_inline)) void touch_loop(struct vcpu *v, uin
 	v->read_xor = x;
 }
 
-#define TOUCH_CASE(a, r, c)                                                                 \
-	case (a) * 4 + (r) * 2 + (c):                                                       \
-		touch_loop(v, ps, a, r, c);                                                 \
+#define TOUCH_CASE(a, m, r, c)                                                              \
+	case (a) * 8 + (m) * 4 + (r) * 2 + (c):                                             \
+		touch_loop(v, ps, a, m, r, c);                                              \
 		break
+#define TOUCH_CASES(a, m)                                                                   \
+	TOUCH_CASE(a, m, false, false);                                                     \
+	TOUCH_CASE(a, m, false, true);                                                      \
+	TOUCH_CASE(a, m, true, false);                                                      \
+	TOUCH_CASE(a, m, true, true)
 
 /* noinline: the sigsetjmp in vcpu_main must not reach the loop's codegen */
 static __attribute__((noinline)) void touch(struct vcpu *v, uint64_t ps, enum access_kind acc,
-					     bool rec, bool chk)
+					     bool multi, bool rec, bool chk)
 {
-	switch (acc * 4 + rec * 2 + chk) {
-	TOUCH_CASE(ACCESS_WRITE, false, false);
-	TOUCH_CASE(ACCESS_WRITE, false, true);
-	TOUCH_CASE(ACCESS_WRITE, true, false);
-	TOUCH_CASE(ACCESS_WRITE, true, true);
-	TOUCH_CASE(ACCESS_READ, false, false);
-	TOUCH_CASE(ACCESS_READ, false, true);
-	TOUCH_CASE(ACCESS_READ, true, false);
-	TOUCH_CASE(ACCESS_READ, true, true);
-	TOUCH_CASE(ACCESS_READ_WRITE, false, false);
-	TOUCH_CASE(ACCESS_READ_WRITE, false, true);
-	TOUCH_CASE(ACCESS_READ_WRITE, true, false);
-	TOUCH_CASE(ACCESS_READ_WRITE, true, true);
+	switch (acc * 8 + multi * 4 + rec * 2 + chk) {
+	TOUCH_CASES(ACCESS_WRITE, false);
+	TOUCH_CASES(ACCESS_WRITE, true);
+	TOUCH_CASES(ACCESS_READ, false);
+	TOUCH_CASES(ACCESS_READ, true);
+	TOUCH_CASES(ACCESS_READ_WRITE, false);
+	TOUCH_CASES(ACCESS_READ_WRITE, true);
 	}
 }
 
@@ -191,7 +211,8 @@ static void *vcpu_main(void *arg)
 	kick_jmp = &jb;
 	getrusage(RUSAGE_THREAD, &r0);
 	t0 = fb_ticks();
-	touch(v, cfg->page_size, cfg->access, cfg->record_latency, ctx->mr.presence != NULL);
+	touch(v, cfg->page_size, cfg->access, cfg->touch != TOUCH_WORD, cfg->record_latency,
+	      ctx->mr.presence != NULL);
 	t1 = fb_ticks();
 	kick_jmp = NULL;
 	getrusage(RUSAGE_THREAD, &r1);
@@ -293,10 +314,12 @@ static uint64_t prep_part(const struct fb_config *cfg, unsigned i, uint64_t *byt
 	return start * cfg->page_size;
 }
 
-/* Verification: every touched page holds what it must, and every vCPU read
- * what the page held. Runs after teardown, so nothing here can fault into a
- * handler. Pages the mode changed on purpose (r->verify_skip) are counted,
- * not checked, and so are the checksums of vCPUs that read them. */
+/* Verification: every touched page holds what it must (the image, or
+ * zeros, and the markers in the words --touch writes), and every vCPU read
+ * what the page held in the words --touch reads. Runs after teardown, so
+ * nothing here can fault into a handler. Pages the mode changed on purpose
+ * (r->verify_skip) are counted, not checked, and so are the checksums of
+ * vCPUs that read them. */
 static void verify_rep(struct run_ctx *ctx, struct rep_result *rr)
 {
 	const struct fb_config *cfg = ctx->cfg;
@@ -304,6 +327,7 @@ static void verify_rep(struct run_ctx *ctx, struct rep_result *rr)
 	const uint64_t *skip = ctx->mr.verify_skip;
 	uint64_t npages = cfg->total_bytes / cfg->page_size, wpp = cfg->page_size / 8;
 	bool image = cfg->mode->flags & MODE_FILLS_IMAGE;
+	const struct touch_words tw = touch_words(cfg->touch, cfg->access, wpp);
 
 	vr->first_bad_page = -1;
 	vr->ok = true;
@@ -316,7 +340,8 @@ static void verify_rep(struct run_ctx *ctx, struct rep_result *rr)
 			uint64_t p = v->first_page + (v->seq[k] & WL_PAGE_MASK);
 
 			skipped |= skip && bit_test(skip, p);
-			x ^= image ? image_word(&ctx->img, p, 0) : 0;
+			for (uint64_t w = 0; image && w < wpp; w += tw.read_step)
+				x ^= image_word(&ctx->img, p, w);
 		}
 		if (skipped) {
 			vr->checksums_skipped++;
@@ -325,8 +350,8 @@ static void verify_rep(struct run_ctx *ctx, struct rep_result *rr)
 		if (x != v->read_xor && vr->ok) {
 			vr->ok = false;
 			snprintf(vr->message, sizeof(vr->message),
-				 "vCPU %u read wrong data: checksum of word 0 over its reads is 0x%016llx, expected 0x%016llx",
-				 i, (unsigned long long)v->read_xor, (unsigned long long)x);
+				 "vCPU %u read wrong data: checksum of the words it read (%s) is 0x%016llx, expected 0x%016llx",
+				 i, tw.read_step == 1 ? "every word" : tw.read_step == wpp ? "word 0" : "word 0 of every line", (unsigned long long)v->read_xor, (unsigned long long)x);
 		}
 	}
 	for (uint64_t p = 0; p < npages; p++) {
@@ -341,7 +366,8 @@ static void verify_rep(struct run_ctx *ctx, struct rep_result *rr)
 		}
 		vr->pages_checked++;
 		for (uint64_t k = 0; k < wpp; k++) {
-			uint64_t want = k == 1 && wr ? write_marker(p) : image ? image_word(&ctx->img, p, k) : 0;
+			uint64_t want = wr && touch_writes(&tw, k) ? touch_marker(p, k) :
+					image ? image_word(&ctx->img, p, k) : 0;
 
 			if (w[k] == want)
 				continue;
@@ -572,7 +598,9 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, &old_mask);
 	if (cfg->mode->setup) {
+		t0 = fb_ticks();
 		rc = cfg->mode->setup(&ctx->mr);
+		rr->mode_setup_ns = fb_ticks_ns(fb_ticks() - t0);
 		setup_done = true;
 		if (rc)
 			goto teardown;
@@ -621,6 +649,10 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 						strerror(-rc));
 			}
 		}
+		/* what the kernel mapped, before after_vcpus writes more pages */
+		if (!rc)
+			mapped_measure(&rr->mapped, ctx->gm.base, ctx->gm.size, cfg->page_size,
+				       ctx->touched, ctx->ntouched);
 		if (!rc && cfg->mode->after_vcpus)
 			rc = cfg->mode->after_vcpus(&ctx->mr, ctx->touched, ctx->written);
 		/* before teardown, while the mode's state is whole */
@@ -658,10 +690,16 @@ teardown:
 	rr->unregister_ns = ctx->mr.unregister_ns;
 	rr->populate_ns = ctx->mr.populate_ns;
 	if (!rc) {
+		uint64_t prep = 0;
+
 		for (unsigned i = 0; i < cfg->vcpus; i++) {
 			if (rr->v[i].prepare_ns > rr->populate_ns && cfg->populate_parallel)
 				rr->populate_ns = rr->v[i].prepare_ns;
+			if (rr->v[i].prepare_ns > prep)
+				prep = rr->v[i].prepare_ns;
 		}
+		/* the vCPUs prepare in parallel, then all start at the barrier */
+		rr->setup_ns = rr->mode_setup_ns + prep;
 		rr->touched = ctx->ntouched;
 		if (cfg->verify) {
 			verify_rep(ctx, rr);
@@ -678,7 +716,7 @@ teardown:
 	return rc;
 }
 
-static void rep_figures(const struct fb_config *cfg, struct rep_result *rr)
+static void rep_figures(struct rep_result *rr)
 {
 	hist_init(&rr->lat);
 	rr->pages = 0;
@@ -691,10 +729,21 @@ static void rep_figures(const struct fb_config *cfg, struct rep_result *rr)
 			rr->max_touch_ns = s->touch_ns;
 		hist_merge(&rr->lat, s->lat);
 	}
-	/* as demand_paging_test: all pages over the slowest vCPU's time */
+	/* as demand_paging_test: all pages over the slowest vCPU's time; in
+	 * pages and bytes the kernel really mapped (a 2M "page" it filled with
+	 * one 4K PTE is one 4K page) */
+	mapped_per_touch(&rr->mapped, &rr->pages_per_touch, &rr->bytes_per_touch);
 	if (rr->max_touch_ns) {
-		rr->rate_pps = (double)rr->pages * 1e9 / (double)rr->max_touch_ns;
-		rr->rate_gibps = rr->rate_pps * (double)cfg->page_size / (double)FB_GiB;
+		rr->rate_pps = (double)rr->pages * 1e9 / (double)rr->max_touch_ns * rr->pages_per_touch;
+		rr->rate_gibps = (double)rr->pages * 1e9 / (double)rr->max_touch_ns *
+				 rr->bytes_per_touch / (double)FB_GiB;
+	}
+	/* until guest memory is usable: setup the user waits for, then the touch */
+	if (rr->max_touch_ns + rr->setup_ns) {
+		double per_s = (double)rr->pages * 1e9 / (double)(rr->max_touch_ns + rr->setup_ns);
+
+		rr->rate_usable_pps = per_s * rr->pages_per_touch;
+		rr->rate_usable_gibps = per_s * rr->bytes_per_touch / (double)FB_GiB;
 	}
 }
 
@@ -707,6 +756,7 @@ static int alloc_rep(const struct run_ctx *ctx, struct rep_result *rr, unsigned 
 	rr->rep = rep;
 	rr->warmup = rep < cfg->warmup;
 	rr->nvcpus = cfg->vcpus;
+	mapped_init(&rr->mapped, cfg->page_size);
 	rr->v = calloc(cfg->vcpus, sizeof(*rr->v));
 	if (!rr->v)
 		return -ENOMEM;
@@ -940,7 +990,7 @@ int run_config(const struct fb_config *cfg, struct run_result *res)
 		if (rc)
 			goto fail;
 		rc = run_rep(&ctx, rr);
-		rep_figures(cfg, rr);
+		rep_figures(rr);
 		if (rc == -EINTR && run_stop_sig && !ctx.abandoned) {
 			/* a repetition cut short measures nothing: drop it */
 			rep_free(rr);

@@ -12,6 +12,7 @@
 #include "anatomy.h"
 #include "config.h"
 #include "hist.h"
+#include "mapped.h"
 #include "modes/mode.h"
 
 struct vcpu_stats {
@@ -44,10 +45,15 @@ struct rep_result {
 	struct hist service;     /* handler service time */
 	struct mode_counters counters;
 	uint64_t map_ns, register_ns, unregister_ns, populate_ns;
+	uint64_t mode_setup_ns;  /* the mode's setup(): register, write-protect, populate, ... */
+	uint64_t setup_ns;       /* before the touch: mode_setup_ns + the slowest vCPU's prepare */
 	uint64_t pages;          /* all vCPUs' first touches */
 	uint64_t touched;        /* distinct pages of the region touched */
 	uint64_t max_touch_ns;   /* the slowest vCPU */
-	double rate_pps, rate_gibps;
+	double rate_pps, rate_gibps;  /* in pages / bytes the kernel really mapped */
+	double rate_usable_pps, rate_usable_gibps;  /* ... over setup_ns + max_touch_ns */
+	double pages_per_touch, bytes_per_touch;    /* mapped_per_touch() */
+	struct mapped mapped;    /* what the touched pages were mapped with */
 	struct rusage ru;        /* whole process, during the touch phase */
 	struct verify_result verify;
 	json_t *mode_data;       /* the mode's own figures, or NULL */

@@ -5,7 +5,7 @@
 #   title1    what is plotted           title2    host and kernel
 # To re-plot by hand, e.g.:
 #   gnuplot -e "termkind='pngcairo'; outfile='x.png'; plotdir='plots'; \
-#     datafile='results/latest/report/plots/data/anon.rate.dat'; nseries=3; \
+#     datafile='results/latest/report/plots/data/rate-vs-vcpus-anon-128M.dat'; nseries=3; \
 #     ylabel='k pages/s'; xtics='1,2'; xlog=0; title1='t'; title2='host'" plots/rate.gp
 set encoding utf8
 if (termkind eq 'svg') {

@@ -47,6 +47,7 @@ row "unknown flag" run --bogus
 row "flag without its value" run --size
 row "unknown mode" run --mode nope
 row "unknown backing" run --backing disk
+row "unknown touch" run --touch bogus
 row "size with a bad suffix" run --size 12Q
 row "size that overflows" run --size 99999999999999999999
 row "size that overflows with its suffix" run --size 18014398509481984K

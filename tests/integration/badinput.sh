@@ -21,6 +21,7 @@ t_mode() { bad "--mode none, populate, uffd-stock" --mode nope; }
 t_backing() { bad "--backing anon, thp, hugetlb, shmem, memfd" --backing disk; }
 t_pin() { bad "--pin compact, scatter, none" --pin everywhere; }
 t_access() { bad "--access write, read, read-then-write" --access exec; }
+t_touch() { bad "--touch word, line, page" --touch bogus; }
 t_uffd() { bad "--uffd shared, per-vcpu" --uffd many; }
 t_wait() { bad "--wait poll, epoll, spin" --wait sleep; }
 t_handler_cpus() { bad "--handler-cpus same, other, any 0,2-3" --handler-cpus near; }

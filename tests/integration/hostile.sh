@@ -1,6 +1,6 @@
 # Hostile input. Whatever a result file holds, `report`, `gate` and
 # `compare` end with exit 2 and one line naming the file and the problem;
-# never a signal, a hang or memory beyond harness/jsonload.h's limits. Each
+# never a signal, a hang or memory beyond harness/analysis/jsonload.h's limits. Each
 # test corrupts a copy of the checked-in fixture (tests/fixtures/results-small).
 # Last, the fuzzing seeds replayed, and a suite file that once took minutes.
 FIXTURE=${FB_ROOT:-$PWD}/tests/fixtures/results-small

@@ -104,7 +104,7 @@ t_tiny_suite_end_to_end() {
 	fbrun report "$T/set" --out "$T/rep"
 	expect_rc 0 "report of the tiny set"
 	[ -s "$T/rep/index.md" ] && [ -s "$T/rep/index.html" ] || fail "no index"
-	[ -s "$T/rep/tables/anon.rate.csv" ] || { ls "$T/rep/tables"; fail "no rate table"; }
+	[ -s "$T/rep/tables/rate-at-1-vcpu-anon-4M.csv" ] || { ls "$T/rep/tables"; fail "no rate table"; }
 }
 
 # A mode from `mode: all` that refuses a combination is skipped, the rest run.
@@ -123,8 +123,8 @@ t_report_fixture_numbers() {
 	local v col want got csv lat
 	fbrun report "$FIXTURE" --out "$T/rep" --quiet
 	expect_rc 0 "report of the fixture"
-	csv=$T/rep/tables/anon-2M.rate.csv
-	[ -s "$csv" ] || { ls "$T/rep/tables"; fail "no anon-2M rate table"; }
+	csv=$T/rep/tables/rate-vs-vcpus-anon-2M.csv
+	[ -s "$csv" ] || { ls "$T/rep/tables"; fail "no rate-vs-vcpus-anon-2M table"; }
 	for v in 1 2; do
 		for col in none uffd-stock; do
 			f=$FIXTURE/rate-$col-anon-${v}v-2M.json
@@ -140,7 +140,7 @@ t_report_fixture_numbers() {
 			near "$(csv_get "$csv" "$col max_kpps" "$v")" "$want" || fail "$col max at $v"
 			lat=$(jq "$JQ_MEDIAN"' [.runs[] | select(.warmup | not) | .fault_lat_ns.p99] | median / 1000' "$f")
 			got=$(awk -F, -v m="$col" -v v="$v" '$1 == m && $3 == v { print $7 }' \
-				"$T/rep/tables/anon-2M.latency.csv")
+				"$T/rep/tables/latency-anon-2M.csv")
 			near "$got" "$lat" || fail "$col p99 at $v: table '$got', results $lat"
 		done
 		want=$(jq -n --slurpfile a "$FIXTURE/rate-none-anon-${v}v-2M.json" \
@@ -149,15 +149,37 @@ t_report_fixture_numbers() {
 		near "$(csv_get "$csv" "none ratio_to_uffd-stock" "$v")" "$want" || fail "ratio at $v"
 	done
 	# Markdown and LaTeX carry the same table
-	grep -q '^| vCPUs | none | uffd-stock |$' "$T/rep/tables/anon-2M.rate.md" || fail "md header"
-	grep -q 'Host: .*Linux ' "$T/rep/tables/anon-2M.rate.md" || fail "no host line under the table"
-	grep -q '\\toprule' "$T/rep/tables/anon-2M.rate.tex" || fail "no booktabs"
-	grep -q '\$\\times\$' "$T/rep/tables/anon-2M.rate.tex" || fail "ratio not in LaTeX"
+	grep -q '^| vCPUs | none | uffd-stock |$' "$T/rep/tables/rate-vs-vcpus-anon-2M.md" || fail "md header"
+	grep -q 'Host: .*Linux ' "$T/rep/tables/rate-vs-vcpus-anon-2M.md" || fail "no host line under the table"
+	grep -q '\\toprule' "$T/rep/tables/rate-vs-vcpus-anon-2M.tex" || fail "no booktabs"
+	grep -q '\$\\times\$' "$T/rep/tables/rate-vs-vcpus-anon-2M.tex" || fail "ratio not in LaTeX"
 	# the one-vCPU group: its columns differ in --uffd, the default one is the reference
 	grep -q '^| vCPUs | uffd-stock uffd=shared | uffd-stock uffd=per-vcpu |$' \
-		"$T/rep/tables/anon-4M.rate.md" || { cat "$T/rep/tables/anon-4M.rate.md"; fail "variant columns"; }
-	grep -q '| 20850 |' "$T/rep/tables/wpcost.md" || fail "wpcost table"
+		"$T/rep/tables/rate-at-1-vcpu-anon-4M.md" || { cat "$T/rep/tables/rate-at-1-vcpu-anon-4M.md"; fail "variant columns"; }
+	grep -q '| 20850 |' "$T/rep/tables/write-protect-cost.md" || fail "wpcost table"
 	grep -q 'not-a-mode' "$T/rep/index.md" || fail "skipped configurations not listed"
+}
+
+# Tables and captions are named in words: what the experiment is, not its
+# config keys. Two experiments that differ in the zero fraction say so.
+t_report_readable_names() {
+	mkdir "$T/z"
+	cp "$FIXTURE"/rate-*-anon-1v-2M.json "$T/z/"
+	jq '.config.zero_fraction = 0.5' "$FIXTURE/rate-uffd-stock-anon-2v-2M.json" >"$T/z/half.json"
+	fbrun report "$T/z" --out "$T/rep" --quiet
+	expect_rc 0 "report of two zero fractions"
+	[ -s "$T/rep/tables/rate-at-1-vcpu-anon-2M-no-zeros.md" ] &&
+		[ -s "$T/rep/tables/rate-at-2-vcpus-anon-2M-half-zeros.md" ] &&
+		[ -s "$T/rep/tables/latency-anon-2M-half-zeros.md" ] ||
+		{ ls "$T/rep/tables"; fail "table names"; }
+	grep -q '^Paging rate at 2 vCPUs: anon 4K pages, 2M in all, seq write, half the pages zero\.' \
+		"$T/rep/tables/rate-at-2-vcpus-anon-2M-half-zeros.md" ||
+		{ head -1 "$T/rep/tables/rate-at-2-vcpus-anon-2M-half-zeros.md"; fail "caption"; }
+	grep -q 'no zero pages' "$T/rep/tables/rate-at-1-vcpu-anon-2M-no-zeros.md" || fail "no-zeros caption"
+	if grep -rl 'zero_fraction' "$T/rep/tables" "$T/rep/index.md"; then
+		fail "a config key in a name or caption"
+	fi
+	return 0
 }
 
 t_report_plots() {
@@ -166,7 +188,8 @@ t_report_plots() {
 	fbrun report "$FIXTURE" --out "$T/rep"
 	expect_rc 0 "report with plots"
 	grep -qi "fail\|error\|warning" "$T/out" && { cat "$T/out"; fail "report complained"; }
-	for p in anon-2M.rate anon-2M.cdf-1v anon-2M.cdf-2v anon-4M.bars anon-4M.cdf-1v wpcost; do
+	for p in rate-vs-vcpus-anon-2M latency-cdf-at-1-vcpu-anon-2M latency-cdf-at-2-vcpus-anon-2M \
+		rate-at-1-vcpu-anon-4M latency-cdf-at-1-vcpu-anon-4M write-protect-cost; do
 		[ -s "$T/rep/plots/$p.svg" ] || fail "no $p.svg"
 		grep -q '<svg' "$T/rep/plots/$p.svg" || fail "$p.svg is not SVG"
 		if [ -e "$T/rep/plots/$p.png" ]; then
@@ -188,7 +211,7 @@ t_report_plots() {
 	RC=$?
 	expect_rc 0 "report without gnuplot"
 	grep -q "gnuplot is not installed" "$T/rep3/index.md" || fail "no note without gnuplot"
-	[ -s "$T/rep3/tables/anon-2M.rate.md" ] || fail "no tables without gnuplot"
+	[ -s "$T/rep3/tables/rate-vs-vcpus-anon-2M.md" ] || fail "no tables without gnuplot"
 }
 
 t_report_bad_input() {
@@ -296,9 +319,9 @@ t_report_other_json() {
 	EOF2
 	fbrun report "$T/m" --out "$T/rep"
 	expect_rc 0 "report of a Google Benchmark file"
-	grep -q '| bm_copy/4096 | 2.50 us | 2.40 us | 1000 | 400000 |' "$T/rep/tables/micro.md" ||
-		{ cat "$T/rep/tables/micro.md"; fail "micro table"; }
-	grep -q 'skipped: no free huge pages' "$T/rep/tables/micro.md" || fail "error not shown"
+	grep -q '| bm_copy/4096 | 2.50 us | 2.40 us | 1000 | 400000 |' "$T/rep/tables/micro-benchmarks.md" ||
+		{ cat "$T/rep/tables/micro-benchmarks.md"; fail "micro table"; }
+	grep -q 'skipped: no free huge pages' "$T/rep/tables/micro-benchmarks.md" || fail "error not shown"
 	jq '.config.vcpus = "two"' "$FIXTURE/rate-none-anon-1v-2M.json" >"$T/m/r.json"
 	fbrun report "$T/m" --out "$T/rep"
 	expect_rc 2 "a broken result beside it"

@@ -1,4 +1,4 @@
-/* Unit tests for the JSON Schema subset validator (harness/schema.c).
+/* Unit tests for the JSON Schema subset validator (harness/analysis/schema.c).
  * Schemas and documents are inline strings, except where jansson's parser
  * cannot build the document (deeper than its 2048-level limit). */
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "schema.h"
+#include "analysis/schema.h"
 
 static char err[512];
 

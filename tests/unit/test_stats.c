@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <math.h>
 
-#include "stats.h"
+#include "analysis/stats.h"
 
 static void test_median(void **state)
 {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "jsonload.h"
 #include "report.h"
 #include "schema.h"
@@ -121,36 +122,38 @@ static int check_against(json_t *schema, const char *schema_path, const char *na
 	return rc ? -EINVAL : 0;
 }
 
-/* Config fields added to the format after files were first written
- * without them: such a file ran as the value here. Filled in on load, so a
- * configuration from an older file is the same configuration as today's
- * (compare, gate, report group by the whole config). */
-static const struct {
-	const char *key, *value;
-} config_added[] = {
-	{ "handler_cpus", "any" },
-};
-
-static void fill_added(json_t *doc)
+/* A config field added in a later version (the schema keeps it optional)
+ * is absent from older files, which ran with its default: fill it in, so
+ * report, compare and gate see one configuration where an old and a new
+ * file measured the same thing. */
+static int fill_config_defaults(json_t *doc)
 {
-	json_t *cfg = json_object_get(doc, "config");
+	static json_t *defaults;
+	json_t *cfg = json_object_get(doc, "config"), *v;
+	const char *k;
 
-	for (size_t i = 0; json_is_object(cfg) && i < FB_ARRAY_SIZE(config_added); i++)
-		if (!json_object_get(cfg, config_added[i].key))
-			json_object_set_new(cfg, config_added[i].key, json_string(config_added[i].value));
+	if (!defaults) {
+		struct fb_config c;
+
+		config_defaults(&c);
+		defaults = config_to_json(&c);
+		if (!defaults)
+			return -ENOMEM;
+	}
+	json_object_foreach(defaults, k, v)
+		if (!json_object_get(cfg, k) && json_object_set(cfg, k, v))
+			return -ENOMEM;
+	return 0;
 }
 
-/* Schema-checked, then the added fields filled in. */
+/* Checked against the schema, then filled in as above. */
 static int check_result(const char *name, json_t *doc, struct fb_err *err)
 {
 	json_t *schema;
 	int rc = result_schema(&schema, err);
 
-	if (!rc)
-		rc = check_against(schema, fb_schema_path(), name, doc, err);
-	if (!rc)
-		fill_added(doc);
-	return rc;
+	rc = rc ? rc : check_against(schema, fb_schema_path(), name, doc, err);
+	return rc ? rc : fill_config_defaults(doc);
 }
 
 int rset_parse_result(const char *name, const char *buf, size_t len, json_t **doc,
