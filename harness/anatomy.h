@@ -12,6 +12,8 @@
  *
  * delivery = t_msg - t_prev, service = t_res - t_msg, wake = t_now - t_res;
  * for a matched fault they sum to its first-touch latency exactly.
+ * With --touch line or page the access writes on after its fault (on the
+ * page's first write) is resolved: those writes are in wake.
  *
  * Matching a message to the access that caused it. Handlers open their
  * uffds with UFFD_FEATURE_THREAD_ID, so each message names the faulting

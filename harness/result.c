@@ -127,7 +127,7 @@ static json_t *mapped_json(const struct mapped *m)
 			 "rate_unit", mapped_rate_unit(m, unit, sizeof(unit)));
 }
 
-static json_t *rep_json(const struct fb_config *cfg, const struct rep_result *rr)
+static json_t *rep_json(const struct rep_result *rr)
 {
 	json_t *vcpus = json_array(), *o;
 
@@ -173,6 +173,12 @@ static json_t *rep_json(const struct fb_config *cfg, const struct rep_result *rr
 	}
 	if (o && rr->mode_data)
 		json_object_set(o, "mode_data", rr->mode_data);
+	return o;
+}
+
+/* What the handler threads did, where the mode has them. */
+static json_t *with_handlers(const struct fb_config *cfg, const struct rep_result *rr, json_t *o)
+{
 	if (o && rr->handlers)
 		json_object_set_new(o, "handlers", handlers_json(cfg, rr->handlers));
 	if (o && rr->anat)
@@ -312,7 +318,7 @@ static json_t *result_core(const struct run_result *res)
 
 	/* a failed repetition stays in: its verify object says what went wrong */
 	for (unsigned r = 0; r < res->nreps; r++)
-		json_array_append_new(runs, rep_json(res->cfg, &res->reps[r]));
+		json_array_append_new(runs, with_handlers(res->cfg, &res->reps[r], rep_json(&res->reps[r])));
 	{
 		doc = json_pack("{s:{s:s, s:i}, s:{s:s, s:s, s:s, s:f}, s:{s:s, s:o}, s:o, s:o,"
 				 " s:{s:b, s:I, s:I}, s:o, s:o}",

@@ -2,9 +2,13 @@
 # bad input, baselines. Result sets are made once per test with tiny runs,
 # then changed with jq, so each verdict is decided by construction.
 
+# The handler is pinned beside its vCPU: unpinned, the scheduler may move it
+# to the other CPU for some repetitions, whose faults then cost several
+# times more (README: Where a fault's time goes), and a halved rate can hide
+# in that spread.
 mkset() { # dir: none and uffd-stock on anon 4M, 7 measured repetitions
 	for m in none uffd-stock; do
-		"$FB" run --mode "$m" --size 4M --reps 7 --warmup 1 --quiet --out "$1/$m.json" ||
+		"$FB" run --mode "$m" --size 4M --reps 7 --warmup 1 --handler-cpus same --quiet --out "$1/$m.json" ||
 			fail "run $m failed"
 	done
 }
