@@ -479,11 +479,15 @@ static void power_reason(struct gate_verdict *v, double factor)
 	else
 		catf(v->reason, sizeof(v->reason), "%d baseline and %d current run(s)", v->base_sets,
 		     v->cur_sets);
-	catf(v->reason, sizeof(v->reason),
-	     ": the smallest one-sided p-value the %s test can give is %.3g, %.3g after %s correction over %d gated comparisons, not below alpha %g; ",
-	     v->paired ? "signed-rank" : "Mann-Whitney", v->hardest_min_p,
-	     fmin(1, factor * v->hardest_min_p), gate_correction_name(v->correction), v->family,
-	     v->alpha);
+	catf(v->reason, sizeof(v->reason), ": the smallest one-sided p-value the %s test can give is %.3g",
+	     v->paired ? "signed-rank" : "Mann-Whitney", v->hardest_min_p);
+	if (factor > 1)
+		catf(v->reason, sizeof(v->reason),
+		     ", and %s over %d gated comparisons needs one below %g/%d = %.3g; ",
+		     gate_correction_name(v->correction), v->family, v->alpha, v->family,
+		     v->alpha / factor);
+	else
+		catf(v->reason, sizeof(v->reason), ", not below alpha %g; ", v->alpha);
 	if (v->paired && v->rounds_needed)
 		catf(v->reason, sizeof(v->reason), "give %d or more rounds", v->rounds_needed);
 	else if (v->paired)
