@@ -123,16 +123,22 @@ t_jittered_rounds_are_no_regression() {
 	[ "$(jget "$T/g.json" .regressions)" = 0 ] || fail "regressions in A/A"
 }
 
+# the wide set in N rounds with uffd-stock at 4M half as fast in each,
+# judged pairwise into $T/g.json (checked against the schema) and $T/g.md
+slow_4m_gate() { # rounds
+	wide_set "$T/w"
+	rounds "$T/w" "$1" uffd-stock-2=0.5
+	pairs "$1"
+	fbrun gate "${ARGS[@]}" --paired --json "$T/g.json" --markdown "$T/g.md"
+	[ -f "$T/g.json" ] && gate_valid "$T/g.json"
+}
+
 t_one_slower_configuration_is_caught_after_holm() {
 	# uffd-stock at 4M half as fast in every round: its 10 pairs all lean
 	# the bad way, p = 1/1024, and Holm over 20 gated comparisons makes it
 	# 20/1024 = 0.0195 < 0.05 (the two tie, so both get 20 p)
-	wide_set "$T/w"
-	rounds "$T/w" 10 uffd-stock-2=0.5
-	pairs 10
-	fbrun gate "${ARGS[@]}" --paired --json "$T/g.json" --markdown "$T/g.md"
+	slow_4m_gate 10
 	expect_rc 1 "one configuration 2x slower"
-	gate_valid "$T/g.json"
 	jq -e '.verdict == "regression" and .regressions == 2 and .family_size == 20 and
 		([.rows[] | select(.verdict == "REGRESSION")] | length == 2 and
 		 all(.configuration == "uffd-stock/anon/1v/4M/seq/write" and .test == "signed-rank"
@@ -196,12 +202,8 @@ t_too_few_rounds_is_inconclusive() {
 	# pairs is 1/16, 20/16 after Holm: nothing could be significant, so the
 	# verdict is inconclusive, not "no regression"; 9 rounds would do
 	# (20/512 = 0.039)
-	wide_set "$T/w"
-	rounds "$T/w" 4 uffd-stock-2=0.5
-	pairs 4
-	fbrun gate "${ARGS[@]}" --paired --json "$T/g.json" --markdown "$T/g.md"
+	slow_4m_gate 4
 	expect_rc 3 "4 rounds for 20 comparisons"
-	gate_valid "$T/g.json"
 	jq -e '.verdict == "inconclusive" and .regressions == 0 and .inconclusive == 20 and
 		.power.rounds_needed == 9 and .power.reachable == false and .power.smallest_p == 1 / 16 and
 		([.rows[] | select(.gated) | .verdict == "inconclusive"] | all)' "$T/g.json" >/dev/null ||

@@ -117,16 +117,25 @@ static void assert_all_near(const double *got, const double *want, size_t n)
  *   sorted 0.005 0.01 0.03 0.04
  *   Holm: 4 x 0.005 = 0.02, 3 x 0.01 = 0.03, 2 x 0.03 = 0.06, max(0.06, 0.04) = 0.06
  *   BH:   4/1 x 0.005 = 0.02, 4/2 x 0.01 = 0.02, 4/3 x 0.03 = 0.04, 4/4 x 0.04 = 0.04 */
+/* Holm and BH of p against the values worked out by hand */
+static void assert_adjusted(const double *p, size_t n, const double *holm, const double *bh)
+{
+	double adj[16];
+
+	assert_true(n <= 16);
+	assert_int_equal(stats_adjust_p(p, n, STATS_CORRECTION_HOLM, adj), 0);
+	assert_all_near(adj, holm, n);
+	assert_int_equal(stats_adjust_p(p, n, STATS_CORRECTION_BH, adj), 0);
+	assert_all_near(adj, bh, n);
+}
+
 static void test_adjust_worked_example(void **state)
 {
 	double p[] = { 0.01, 0.04, 0.03, 0.005 }, adj[4];
 	double holm[] = { 0.03, 0.06, 0.06, 0.02 }, bh[] = { 0.02, 0.04, 0.04, 0.02 };
 
 	(void)state;
-	assert_int_equal(stats_adjust_p(p, 4, STATS_CORRECTION_HOLM, adj), 0);
-	assert_all_near(adj, holm, 4);
-	assert_int_equal(stats_adjust_p(p, 4, STATS_CORRECTION_BH, adj), 0);
-	assert_all_near(adj, bh, 4);
+	assert_adjusted(p, 4, holm, bh);
 	assert_int_equal(stats_adjust_p(p, 4, STATS_CORRECTION_NONE, adj), 0);
 	assert_all_near(adj, p, 4);
 }
@@ -172,10 +181,7 @@ static void test_adjust_ties_and_cap(void **state)
 	double big[] = { 0.6, 0.5 }, capped[] = { 1, 1 };
 
 	(void)state;
-	assert_int_equal(stats_adjust_p(p, 4, STATS_CORRECTION_HOLM, adj), 0);
-	assert_all_near(adj, holm, 4);
-	assert_int_equal(stats_adjust_p(p, 4, STATS_CORRECTION_BH, adj), 0);
-	assert_all_near(adj, bh, 4);
+	assert_adjusted(p, 4, holm, bh);
 	assert_int_equal(stats_adjust_p(big, 2, STATS_CORRECTION_HOLM, adj), 0);
 	assert_all_near(adj, capped, 2);
 	/* in place, and nothing to adjust */
