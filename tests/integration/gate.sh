@@ -82,6 +82,14 @@ pairs() {
 	for ((i = 0; i < $1; i++)); do ARGS+=(--baseline "$T/a$i" --current "$T/b$i"); done
 }
 
+# two_rounds N [NAME=FACTOR ...]: the two-configuration set in N rounds
+# (rounds above), and their ARGS
+two_rounds() {
+	two_set "$T/s"
+	rounds "$T/s" "$@"
+	pairs "$1"
+}
+
 gate_valid() { # gate.json
 	"$FB" validate "$GATE_SCHEMA" "$1" || fail "$1 does not match results/schema-gate.json"
 }
@@ -228,9 +236,7 @@ t_too_few_rounds_is_inconclusive() {
 t_stored_baseline_runs() {
 	# unpaired: 7 baseline runs against 7 current runs, 2 configurations:
 	# the smallest Mann-Whitney p is 1/C(14,7) = 1/3432, 4/3432 after Holm
-	two_set "$T/s"
-	rounds "$T/s" 7 uffd-stock=0.5
-	pairs 7
+	two_rounds 7 uffd-stock=0.5
 	fbrun gate "${ARGS[@]}" --json "$T/g.json"
 	expect_rc 1 "7 runs a side, uffd-stock 2x slower"
 	jq -e '.regressions == 2 and .power.test == "mann-whitney" and
@@ -249,18 +255,14 @@ t_stored_baseline_runs() {
 }
 
 t_faster_set_is_an_improvement() {
-	two_set "$T/s"
-	rounds "$T/s" 8 uffd-stock=2
-	pairs 8
+	two_rounds 8 uffd-stock=2
 	fbrun gate "${ARGS[@]}" --paired --json "$T/g.json"
 	expect_rc 0 "improvements never fail"
 	[ "$(jget "$T/g.json" .improvements)" = 2 ] || fail "expected 2 improvements"
 }
 
 t_change_below_threshold_passes() {
-	two_set "$T/s"
-	rounds "$T/s" 8 uffd-stock=0.5
-	pairs 8
+	two_rounds 8 uffd-stock=0.5
 	# rates -50 %, latencies +100 %
 	fbrun gate "${ARGS[@]}" --paired --threshold 150
 	expect_rc 0 "changes under a 150 % threshold"
@@ -314,14 +316,12 @@ t_paired_rounds_see_through_drift() {
 
 t_fingerprint_mismatch_is_inconclusive() {
 	local i f
-	two_set "$T/s"
-	rounds "$T/s" 8
+	two_rounds 8
 	for i in 0 1 2 3 4 5 6 7; do
 		for f in none uffd-stock; do
 			jq '.host.fingerprint = "0000000000000000"' "$T/a$i/$f.json" >"$T/b$i/$f.json"
 		done
 	done
-	pairs 8
 	fbrun gate "${ARGS[@]}" --paired --json "$T/g.json"
 	expect_rc 3 "another host, same figures"
 	grep -q "host fingerprints differ" "$T/out" || fail "must say why"
