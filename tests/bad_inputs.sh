@@ -90,6 +90,9 @@ json "nesting 10000 deep" "raw:$(printf '[%.0s' $(seq 10000))"
 rm -rf "$T/set" && mkdir -p "$T/set" && printf '{"runs": [' >"$T/set/run.json"
 row "gate: truncated baseline" gate --baseline "$T/set" --current "$T/good"
 row "gate: unknown threshold metric" gate --baseline "$T/good" --current "$T/good" --threshold speed=5
+row "gate: unknown correction" gate --baseline "$T/good" --current "$T/good" --correction bonferroni
+row "gate: unknown A/B order" gate --ab --cmd-a true --cmd-b true --order sideways
+row "gate: too few A/B rounds for any verdict" gate --ab --cmd-a true --cmd-b true --rounds 3
 echo
 echo "$n inputs, $((n - bad)) rejected with exit 2"
 [ "$bad" = 0 ]

@@ -1,23 +1,48 @@
 #!/usr/bin/env bash
 # Example: the same job as a plain shell step, for any CI system.
-#   BASELINE=results/baselines/ci  compare against a stored baseline, or
-#   OLD=/path/to/old/faultbench    interleave the old and this build, A B A B
-# Exit 0: no regression; 1: regression; 2: bad input or a broken run.
+#   OLD=/path/to/old/faultbench   both builds on this machine, in rounds (A B,
+#                                 B A, ...) judged pairwise: the trustworthy way
+#   otherwise                     this build's runs against a baseline stored on
+#                                 this host: results/baselines/ci-*, one saved
+#                                 run each (see below)
+# Exit 0: no regression; 1: regression; 2: bad input or a broken run;
+# 3: inconclusive (too few rounds or runs for the suite's comparisons, or a
+# baseline from another host; the message says what is needed).
+#
+# How many rounds: the gate adjusts the p-values of all gated comparisons
+# together (Holm), so one regression alone must reach p < 0.05 / m. The ci
+# suite makes m = 76 here (38 configurations, paging rate and p50 latency
+# each), so p < 0.00066; the paired signed-rank test of n rounds gives at
+# best 2^-n, so n >= 11 (2^-11 x 76 = 0.037). ROUNDS=12 leaves one pair to
+# spare. With fewer the gate stops after round 1 and says how many it needs.
+# Unpaired, Mann-Whitney over b baseline and c current runs gives at best
+# 1/C(b+c, c): 20 stored runs against CURRENT_RUNS=4 give 76/10626 = 0.007.
+# A different suite makes a different m: the gate's verdict states it.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 make test || exit 2
 out=results/ci-$(date +%Y%m%d-%H%M%S)
 if [ -n "${OLD:-}" ]; then
-	# the trustworthy comparison: both builds on this machine, alternately
-	./faultbench gate --ab --cmd-a "$OLD" --cmd-b ./faultbench --rounds 3 --suite ci --out "$out" \
-		--json "$out/gate.json" --markdown "$out/gate.md"
+	./faultbench gate --ab --cmd-a "$OLD" --cmd-b ./faultbench --rounds "${ROUNDS:-12}" --suite ci \
+		--out "$out" --json "$out/gate.json" --markdown "$out/gate.md"
 	rc=$?
+	report=$out/b0
 else
-	./faultbench suite ci --quiet --out "$out" || [ $? -eq 1 ] || exit 2
-	./faultbench gate --baseline "${BASELINE:-results/baselines/ci}" --current "$out" \
-		--json "$out/gate.json" --markdown "$out/gate.md"
+	# The baseline: runs of the ci suite on this host (same host
+	# fingerprint), each saved once, e.g. 20 of them:
+	#   for i in $(seq 20); do ./faultbench suite ci --quiet --out results/ci-base-$i &&
+	#       ./faultbench baseline save ci-$i --from results/ci-base-$i; done
+	args=()
+	for d in results/baselines/ci-*/; do args+=(--baseline "$d"); done
+	[ ${#args[@]} -gt 0 ] || { echo "no results/baselines/ci-*: record them first (see above)" >&2; exit 2; }
+	for i in $(seq "${CURRENT_RUNS:-4}"); do
+		./faultbench suite ci --quiet --out "$out/run$i" || [ $? -eq 1 ] || exit 2
+		args+=(--current "$out/run$i")
+	done
+	./faultbench gate "${args[@]}" --json "$out/gate.json" --markdown "$out/gate.md"
 	rc=$?
+	report=$out/run1
 fi
-./faultbench report "$out" >/dev/null || echo "report failed; results are in $out" >&2
+./faultbench report "$report" >/dev/null || echo "report failed; results are in $out" >&2
 echo "results, tables and plots: $out (upload this directory as the job's artifact)"
 exit $rc

@@ -236,6 +236,99 @@ out:
 	return rc;
 }
 
+double stats_signed_rank_min_p(size_t n)
+{
+	double *d, pp = 1, pn;
+
+	if (!n)
+		return 1;
+	d = malloc(n * sizeof(*d));
+	if (!d)
+		return 1;
+	/* distinct magnitudes, all positive: the most extreme outcome */
+	for (size_t i = 0; i < n; i++)
+		d[i] = (double)(i + 1);
+	if (stats_signed_rank(d, n, &pp, &pn))
+		pp = 1;
+	free(d);
+	return pp;
+}
+
+double stats_mann_whitney_min_p(size_t na, size_t nb)
+{
+	double *v, pl = 1, p2;
+
+	if (!na || !nb)
+		return 1;
+	v = malloc((na + nb) * sizeof(*v));
+	if (!v)
+		return 1;
+	/* every a below every b */
+	for (size_t i = 0; i < na + nb; i++)
+		v[i] = (double)i;
+	if (stats_mann_whitney(v, na, v + na, nb, &pl, &p2))
+		pl = 1;
+	free(v);
+	return pl;
+}
+
+struct indexed {
+	double p;
+	size_t i;
+};
+
+static int cmp_indexed(const void *x, const void *y)
+{
+	const struct indexed *a = x, *b = y;
+
+	/* by P-value, then by position: the same input sorts the same way */
+	if (a->p != b->p)
+		return (a->p > b->p) - (a->p < b->p);
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+int stats_adjust_p(const double *p, size_t m, enum stats_correction c, double *adj)
+{
+	struct indexed *s;
+
+	for (size_t i = 0; i < m; i++)
+		if (!(p[i] >= 0 && p[i] <= 1))
+			return -EINVAL;
+	if (c == STATS_CORRECTION_NONE) {
+		memmove(adj, p, m * sizeof(*adj));
+		return 0;
+	}
+	if (c != STATS_CORRECTION_HOLM && c != STATS_CORRECTION_BH)
+		return -EINVAL;
+	if (!m)
+		return 0;
+	s = malloc(m * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < m; i++)
+		s[i] = (struct indexed){ p[i], i };
+	qsort(s, m, sizeof(*s), cmp_indexed);
+	if (c == STATS_CORRECTION_HOLM) {
+		/* step down: the running maximum keeps the order (and ties equal) */
+		double run = 0;
+
+		for (size_t j = 0; j < m; j++) {
+			run = fmax(run, fmin(1, (double)(m - j) * s[j].p));
+			adj[s[j].i] = run;
+		}
+	} else {
+		/* step up: the running minimum from the largest down */
+		double run = 1;
+
+		for (size_t j = m; j-- > 0;) {
+			run = fmin(run, fmin(1, (double)m * s[j].p / (double)(j + 1)));
+			adj[s[j].i] = run;
+		}
+	}
+	free(s);
+	return 0;
+}
+
 static uint64_t next(uint64_t *s)
 {
 	*s += 0x9e3779b97f4a7c15ULL;
