@@ -222,6 +222,8 @@ static size_t column_for(struct group *g, json_t *cfg, json_t *keys)
 	size_t off, j;
 	struct column *c;
 
+	/* "memfault-exit (exit bitmap, handler cpus same)": the settings that
+	 * tell this column apart, in words rather than config keys */
 	off = (size_t)snprintf(label, sizeof(label), "%s", mode);
 	json_array_foreach(keys, j, x) {
 		const char *k = json_string_value(x);
@@ -229,10 +231,19 @@ static size_t column_for(struct group *g, json_t *cfg, json_t *keys)
 
 		json_object_set(vals, k, json_object_get(cfg, k));
 		nondefault += !json_equal(json_object_get(cfg, k), json_object_get(report_default_config(), k));
-		if (off < sizeof(label))
-			off += (size_t)snprintf(label + off, sizeof(label) - off, " %s=%s", k, v ? v : "?");
+		if (off < sizeof(label)) {
+			char words[64];
+
+			snprintf(words, sizeof(words), "%s", k);
+			for (char *u = strchr(words, '_'); u; u = strchr(u, '_'))
+				*u = ' ';
+			off += (size_t)snprintf(label + off, sizeof(label) - off, "%s%s %s",
+						j ? ", " : " (", words, v ? v : "?");
+		}
 		free(v);
 	}
+	if (json_array_size(keys) && off < sizeof(label))
+		snprintf(label + off, sizeof(label) - off, ")");
 	vkey = json_dumps(vals, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(vals);
 	for (size_t i = 0; vkey && i < g->ncol; i++) {

@@ -219,6 +219,13 @@ void report_name_groups(struct report *r)
 
 			if (first_named(key))
 				continue;
+			/* how zeros are laid out says nothing when none or all are */
+			if (!strcmp(key, "zero_run_bytes")) {
+				double zf = json_number_value(json_object_get(cfg, "zero_fraction"));
+
+				if (zf == 0 || zf == 1)
+					continue;
+			}
 			/* the image's zeros decide what a zero-aware mode skips:
 			 * every caption says them, file names when they stand out */
 			in_slug = worth_naming(r, i, key);
