@@ -287,7 +287,7 @@ out:
 }
 
 /* Without an index, a JSON file is taken for a result unless it plainly is
- * something else: it parses, names another schema (or none), and has
+ * something else: it names another schema, or it names none and has
  * neither "config" nor "runs". Anything broken is checked as a result, so
  * the error says what is wrong with it. */
 static bool is_other(json_t *doc)
@@ -297,9 +297,11 @@ static bool is_other(json_t *doc)
 	if (!json_is_object(doc))
 		return false;
 	name = json_object_get(json_object_get(doc, "schema"), "name");
+	/* another schema by name (a wpcost file has a config of its own) */
+	if (json_is_string(name) && strcmp(json_string_value(name), "faultbench-result"))
+		return true;
 	return !json_object_get(doc, "config") && !json_object_get(doc, "runs") &&
-	       (!json_object_get(doc, "schema") ||
-		(json_is_string(name) && strcmp(json_string_value(name), "faultbench-result")));
+	       !json_object_get(doc, "schema");
 }
 
 static int by_name(const void *a, const void *b)

@@ -138,7 +138,7 @@ t_report_fixture_numbers() {
 	grep -q '\\toprule' "$T/rep/tables/rate-vs-vcpus-anon-2M.tex" || fail "no booktabs"
 	grep -q '\$\\times\$' "$T/rep/tables/rate-vs-vcpus-anon-2M.tex" || fail "ratio not in LaTeX"
 	# the one-vCPU group: its columns differ in --uffd, the default one is the reference
-	grep -q '^| vCPUs | uffd-stock uffd=shared | uffd-stock uffd=per-vcpu |$' \
+	grep -q '^| vCPUs | uffd-stock (uffd shared) | uffd-stock (uffd per-vcpu) |$' \
 		"$T/rep/tables/rate-at-1-vcpu-anon-4M.md" || { cat "$T/rep/tables/rate-at-1-vcpu-anon-4M.md"; fail "variant columns"; }
 	grep -q '| 20850 |' "$T/rep/tables/write-protect-cost.md" || fail "wpcost table"
 	grep -q 'not-a-mode' "$T/rep/index.md" || fail "skipped configurations not listed"
@@ -321,4 +321,19 @@ t_timeout() {
 		"$T/set/index.json" >/dev/null || { cat "$T/out"; fail "timeout not recorded"; }
 	[ "$(jq -r '.configurations[1].state' "$T/set/index.json")" = ok ] || fail "suite did not go on"
 	[ "$(jget "$T/set/index.json" .state)" = complete ] || fail "state"
+}
+
+# the report reads what `faultbench wpcost` really writes (results[] by THP
+# and way, the reference's figures beside them), not only strategies[]
+t_report_wpcost_from_a_real_run() {
+	mkdir "$T/w"
+	fbrun wpcost --size 64M --thp off --ways default,unpopulated --quiet --out "$T/w/wpcost.json"
+	[ "$RC" -eq 77 ] && skip "$(jq -r '.status.reason // "no userfaultfd"' "$T/w/wpcost.json" 2>/dev/null)"
+	expect_rc 0 "wpcost"
+	fbrun report "$T/w" --out "$T/rep" --quiet
+	expect_rc 0 "report of a wpcost file"
+	grep -q '^| THP off, default | ' "$T/rep/tables/write-protect-cost.md" &&
+		grep -q '^| THP off, unpopulated | ' "$T/rep/tables/write-protect-cost.md" ||
+		{ cat "$T/rep/tables/write-protect-cost.md"; fail "no rows for the two ways"; }
+	grep -q '| 20850 |$' "$T/rep/tables/write-protect-cost.md" || fail "the reference's WP_UNPOPULATED total is missing"
 }

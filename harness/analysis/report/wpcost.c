@@ -32,6 +32,45 @@ static bool wp_time(json_t *o, const char *name, double *us)
 	return false;
 }
 
+/* One row of a wpcost file: `faultbench wpcost` writes results[] =
+ * {thp, way, state, median: {wp_us, prefault_us, ...}} beside the
+ * reference's figures; older sets hold strategies[] = {name, wp_*,
+ * prefault_*}. Fills label, wp, pre and ref (NAN: none); false: skip. */
+static bool wp_row(json_t *doc, json_t *e, char *label, size_t n, double *wp, double *pre,
+		   double *ref)
+{
+	const char *name = json_string_value(json_object_get(e, "name"));
+	const char *thp = json_string_value(json_object_get(e, "thp"));
+	const char *way = json_string_value(json_object_get(e, "way"));
+	json_t *med = json_object_get(e, "median");
+	char key[32];
+
+	*pre = 0;
+	*ref = NAN;
+	if (name) {
+		snprintf(label, n, "%s", name);
+		if (!wp_time(e, "wp", wp))
+			return false;
+		wp_time(e, "prefault", pre);
+		return true;
+	}
+	if (!thp || !way || !json_is_object(med) || !wp_time(med, "wp", wp))
+		return false;
+	wp_time(med, "prefault", pre);
+	snprintf(label, n, "THP %s, %s", thp, way);
+	snprintf(key, sizeof(key), "thp_%s", thp);
+	wp_time(json_object_get(json_object_get(json_object_get(doc, "reference"), key), way), "total",
+		ref);
+	return true;
+}
+
+static json_t *wp_entries(json_t *doc)
+{
+	json_t *st = json_object_get(doc, "strategies");
+
+	return json_is_array(st) ? st : json_object_get(doc, "results");
+}
+
 static void wpcost_section(struct report *r, struct group *g)
 {
 	size_t nfiles = 0, nrows = 0;
@@ -43,8 +82,8 @@ static void wpcost_section(struct report *r, struct group *g)
 	fprintf(r->md, "## Write-protect cost\n\n");
 	fprintf(r->html, "<h2>Write-protect cost</h2>\n");
 	for (size_t i = 0; i < r->s->n; i++)
-		nfiles += r->s->it[i].doc && json_is_array(json_object_get(r->s->it[i].doc, "strategies"));
-	if (!nfiles || table_init(&t, 3, 1)) {
+		nfiles += r->s->it[i].doc && json_is_array(wp_entries(r->s->it[i].doc));
+	if (!nfiles || table_init(&t, 4, 1)) {
 		const char *msg = "No `faultbench wpcost` results in this set (the paper suite's [wp-cost] "
 				  "matrix writes them): no WP-cost table or plot.";
 
@@ -57,23 +96,22 @@ static void wpcost_section(struct report *r, struct group *g)
 	table_head(&t, 0, "strategy");
 	table_head(&t, 1, "pre-fault (µs)");
 	table_head(&t, 2, "write-protect (µs)");
+	table_head(&t, 3, "reference, pre-fault + write-protect (µs)");
 	f = report_open(r, rel);
 	if (f)
 		fprintf(f, "# write-protect cost per strategy: label wp_us prefault_us\n");
 	for (size_t i = 0; i < r->s->n; i++) {
-		json_t *st = json_object_get(r->s->it[i].doc, "strategies"), *e;
+		json_t *doc = r->s->it[i].doc, *st = wp_entries(doc), *e;
 		size_t j;
 
 		if (!json_is_array(st))
 			continue;
 		json_array_foreach(st, j, e) {
-			const char *name = json_string_value(json_object_get(e, "name"));
-			double wp = NAN, pre = 0;
-			char label[256];
+			double wp = NAN, pre = 0, ref = NAN;
+			char name[128], label[256];
 
-			if (!name || !wp_time(e, "wp", &wp))
+			if (!wp_row(doc, e, name, sizeof(name), &wp, &pre, &ref))
 				continue;
-			wp_time(e, "prefault", &pre);
 			if (nfiles > 1)
 				snprintf(label, sizeof(label), "%s (%s)", name, r->s->it[i].id);
 			else
@@ -83,6 +121,7 @@ static void wpcost_section(struct report *r, struct group *g)
 			table_set(&t, 0, "%s", label);
 			table_set(&t, 1, "%s", report_num(pre, a, sizeof(a)));
 			table_set(&t, 2, "%s", report_num(wp, b, sizeof(b)));
+			table_set(&t, 3, "%s", isnan(ref) ? "" : report_num(ref, a, sizeof(a)));
 			if (f)
 				fprintf(f, "\"%s\" %.6g %.6g\n", label, wp, pre);
 			nrows++;
