@@ -1,8 +1,7 @@
 /* Apache Otava's CSV input (a test of `type: csv`): a header, then one row
  * per result set in time order: time (UTC, "2026-11-24 20:19:16 +0000"),
  * commit when --commit was given, and a column "<benchmark>.<measure>" per
- * figure of any set, in the sets' order. A set without the figure leaves
- * its cell empty; Otava reads every column its test lists as a number, so
+ * figure any set has. A set without the figure leaves its cell empty; Otava reads every column its test lists as a number, so
  * list only those every row fills. */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,18 +15,27 @@ struct column {
 	size_t m;
 };
 
-static const struct export_fig *fig_of(const struct export_set *s, const struct column *c)
+static const struct export_fig *fig_at(const struct export_set *s, const char *id, size_t m)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->b[i].id, c->id))
-			return s->b[i].fig[c->m].have ? &s->b[i].fig[c->m] : NULL;
+		if (!strcmp(s->b[i].id, id))
+			return s->b[i].fig[m].have ? &s->b[i].fig[m] : NULL;
 	return NULL;
 }
 
-static bool listed(const struct column *col, size_t ncol, const char *id, size_t m)
+static bool any_has(const struct export_set *sets, size_t n, const char *id, size_t m)
+{
+	for (size_t s = 0; s < n; s++)
+		if (fig_at(&sets[s], id, m))
+			return true;
+	return false;
+}
+
+/* whether id already has its columns */
+static bool listed(const struct column *col, size_t ncol, const char *id)
 {
 	for (size_t k = 0; k < ncol; k++)
-		if (col[k].m == m && !strcmp(col[k].id, id))
+		if (!strcmp(col[k].id, id))
 			return true;
 	return false;
 }
@@ -39,14 +47,18 @@ static int otava_write(const struct export_format *fmt, FILE *f, const struct ex
 	size_t ncol = 0, cap = 0;
 	bool commit = false;
 
-	/* the columns: every figure of every set, first seen first */
+	/* the columns: benchmarks as first seen, each with its measures in
+	 * their order, where any set has the figure; the same sets give the
+	 * same header whatever order they are given in */
 	for (size_t s = 0; s < n; s++) {
 		commit |= sets[s].commit != NULL;
 		for (size_t i = 0; i < sets[s].n; i++) {
-			for (size_t m = 0; m < EXPORT_NMEASURES; m++) {
-				const struct export_bench *b = &sets[s].b[i];
+			const char *id = sets[s].b[i].id;
 
-				if (!b->fig[m].have || !export_wants(fmt, m) || listed(col, ncol, b->id, m))
+			if (listed(col, ncol, id))
+				continue;
+			for (size_t m = 0; m < EXPORT_NMEASURES; m++) {
+				if (!export_wants(fmt, m) || !any_has(sets, n, id, m))
 					continue;
 				if (ncol == cap) {
 					struct column *grown = realloc(col, (cap = cap ? 2 * cap : 64) * sizeof(*col));
@@ -57,7 +69,7 @@ static int otava_write(const struct export_format *fmt, FILE *f, const struct ex
 					}
 					col = grown;
 				}
-				col[ncol++] = (struct column){ b->id, m };
+				col[ncol++] = (struct column){ id, m };
 			}
 		}
 	}
@@ -84,7 +96,7 @@ static int otava_write(const struct export_format *fmt, FILE *f, const struct ex
 			csv_field(f, sets[s].commit ? sets[s].commit : "");
 		}
 		for (size_t k = 0; k < ncol; k++) {
-			const struct export_fig *x = fig_of(&sets[s], &col[k]);
+			const struct export_fig *x = fig_at(&sets[s], col[k].id, col[k].m);
 
 			fputc(',', f);
 			if (x)
