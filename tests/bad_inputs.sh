@@ -88,6 +88,10 @@ json "nesting 10000 deep" "raw:$(printf '[%.0s' $(seq 10000))"
 rm -rf "$T/set" && mkdir -p "$T/set" && printf '{"runs": [' >"$T/set/run.json"
 row "gate: truncated baseline" gate --baseline "$T/set" --current "$T/good"
 row "gate: unknown threshold metric" gate --baseline "$T/good" --current "$T/good" --threshold speed=5
+row "export: truncated result" export --format bmf "$T/set"
+row "export: unknown format" export --format xml "$T/good"
+row "export: a one-set format given two sets" export --format bmf "$T/good" "$T/good"
+row "export: a commit a CSV would split" export --format otava-csv --commit 'a,b' "$T/good"
 echo
 echo "$n inputs, $((n - bad)) rejected with exit 2"
 [ "$bad" = 0 ]
