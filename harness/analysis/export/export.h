@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "fb.h"
 
 /* The measures, in the order every format writes them. */
@@ -76,6 +78,10 @@ struct rset;
  * -ENOMEM. */
 int export_collect(const struct rset *rs, struct export_set *out, struct fb_err *err);
 void export_set_free(struct export_set *s);
+
+/* For the JSON formats: doc to f, indented, when rc is 0; doc is released
+ * either way. Returns rc, or -EIO when the write fails. */
+int export_json_out(FILE *f, json_t *doc, int rc);
 
 /* Whether fmt writes measure m. */
 bool export_wants(const struct export_format *fmt, size_t m);

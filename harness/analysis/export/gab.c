@@ -40,10 +40,7 @@ static int gab_write(const struct export_format *fmt, FILE *f, const struct expo
 				rc = -ENOMEM;
 		}
 	}
-	if (!rc && (json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) || fputc('\n', f) == EOF))
-		rc = -EIO;
-	json_decref(doc);
-	return rc;
+	return export_json_out(f, doc, rc);
 }
 
 const struct export_format export_format_gab = {

@@ -1,5 +1,7 @@
 /* Every export format and every measure they write. Adding a format: see
  * export.h. */
+#include <errno.h>
+
 #include "export.h"
 
 const struct export_format *const export_formats[] = {
@@ -23,4 +25,12 @@ const struct export_measure export_measures[EXPORT_NMEASURES] = {
 bool export_wants(const struct export_format *fmt, size_t m)
 {
 	return !fmt->direction || (fmt->direction > 0) == export_measures[m].higher_is_better;
+}
+
+int export_json_out(FILE *f, json_t *doc, int rc)
+{
+	if (!rc && (json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) || fputc('\n', f) == EOF))
+		rc = -EIO;
+	json_decref(doc);
+	return rc;
 }
