@@ -169,6 +169,8 @@ void config_usage(FILE *f)
 		"                         a CPU list such as 0,2-3                  [any]\n"
 		"  --batch B              messages per read(), 1..%d              [16]\n"
 		"  --zero-fraction F      share of image pages that are zero        [0]\n"
+		"  --zero-run SIZE        decide zero or not per aligned run of SIZE (a\n"
+		"                         multiple of the page size), not per page  [page]\n"
 		"  --service-delay-us D   sleep before resolving each fault         [0]\n"
 		"  --fault-timeout S      fail when a vCPU makes no progress for S s [10]\n"
 		"\n"
@@ -200,7 +202,7 @@ enum {
 	OPT_MODE = 256, OPT_BACKING, OPT_HPSIZE, OPT_VCPUS, OPT_SIZE, OPT_PER_VCPU, OPT_OVERLAP,
 	OPT_NUMA, OPT_PIN, OPT_WORKLOAD, OPT_ACCESS, OPT_TOUCH, OPT_SEED, OPT_REPS, OPT_WARMUP, OPT_VERIFY,
 	OPT_NO_VERIFY, OPT_LATENCY, OPT_POPULATE, OPT_POP_PAR, OPT_UFFD, OPT_READERS, OPT_HANDLERS,
-	OPT_WAIT, OPT_HCPUS, OPT_BATCH, OPT_ZERO, OPT_DELAY, OPT_RESERVE, OPT_NO_RESERVE, OPT_OVERCOMMIT,
+	OPT_WAIT, OPT_HCPUS, OPT_BATCH, OPT_ZERO, OPT_ZERO_RUN, OPT_DELAY, OPT_RESERVE, OPT_NO_RESERVE, OPT_OVERCOMMIT,
 	OPT_INJECT, OPT_TIMEOUT, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
 };
 
@@ -233,6 +235,7 @@ static const struct option run_options[] = {
 	{ "handler-cpus", required_argument, NULL, OPT_HCPUS },
 	{ "batch", required_argument, NULL, OPT_BATCH },
 	{ "zero-fraction", required_argument, NULL, OPT_ZERO },
+	{ "zero-run", required_argument, NULL, OPT_ZERO_RUN },
 	{ "service-delay-us", required_argument, NULL, OPT_DELAY },
 	{ "reserve-hugepages", no_argument, NULL, OPT_RESERVE },
 	{ "no-reserve-hugepages", no_argument, NULL, OPT_NO_RESERVE },
@@ -471,6 +474,11 @@ static int parse_one(struct fb_config *c, int opt, const char *v, struct fb_err 
 		if (fb_parse_double(v, 0, 1, &c->zero_fraction))
 			return bad_number(err, "--zero-fraction", v, "a fraction from 0 to 1, e.g. 0.25");
 		return 0;
+	case OPT_ZERO_RUN:
+		if (fb_parse_size(v, &c->zero_run_bytes) || !c->zero_run_bytes)
+			return bad_number(err, "--zero-run", v,
+					  "a size such as 2M, a multiple of the page size");
+		return 0;
 	case OPT_DELAY:
 		if (fb_parse_u64(v, 0, 10000000, &c->service_delay_us))
 			return bad_number(err, "--service-delay-us", v,
@@ -602,6 +610,12 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 			c->backing->name);
 		return -EINVAL;
 	}
+	if (c->zero_run_bytes % ps) {
+		fb_errf(err, "--zero-run %s is not a multiple of the %s page of --backing %s",
+			fb_fmt_size(c->zero_run_bytes, a, sizeof(a)), fb_fmt_size(ps, b, sizeof(b)),
+			c->backing->name);
+		return -EINVAL;
+	}
 	if (c->per_vcpu && c->overlap) {
 		fb_errf(err, "--per-vcpu and --overlap: pick one (overlap shares one region)");
 		return -EINVAL;
@@ -705,7 +719,7 @@ json_t *config_to_json(const struct fb_config *c)
 		snprintf(numa, sizeof(numa), "%s", c->numa == NUMA_LOCAL ? "local" : "interleave");
 	return json_pack(
 		"{s:s, s:s, s:I, s:I, s:i, s:I, s:b, s:b, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I,"
-		" s:i, s:i, s:b, s:b, s:s, s:b, s:s, s:i, s:i, s:s, s:s, s:i, s:f, s:I, s:f, s:s, s:b, s:f, s:i, s:b, s:b, s:s, s:I, s:I}",
+		" s:i, s:i, s:b, s:b, s:s, s:b, s:s, s:i, s:i, s:s, s:s, s:i, s:f, s:I, s:I, s:f, s:s, s:b, s:f, s:i, s:b, s:b, s:s, s:I, s:I}",
 		"mode", c->mode->name,
 		"backing", c->backing->name,
 		"hugepage_bytes", (json_int_t)c->hugepage_size,
@@ -736,6 +750,7 @@ json_t *config_to_json(const struct fb_config *c)
 			enum_name_of(hcpus_names, FB_ARRAY_SIZE(hcpus_names), (int)c->handler_cpus),
 		"batch", (int)c->batch,
 		"zero_fraction", c->zero_fraction,
+		"zero_run_bytes", (json_int_t)c->zero_run_bytes,
 		"service_delay_us", (json_int_t)c->service_delay_us,
 		"fault_timeout_s", c->fault_timeout_s,
 		"exit", enum_name_of(exit_names, FB_ARRAY_SIZE(exit_names), (int)c->exit_kind),

@@ -86,6 +86,8 @@ struct fb_config {
 	char handler_cpu_list[128]; /* HCPUS_LIST: as given, e.g. "0,2-3" */
 	unsigned batch;             /* messages per read() */
 	double zero_fraction;       /* pages the image marks zero */
+	uint64_t zero_run_bytes;    /* zero or not is decided per aligned run this long
+	                             * (0: per page); a booted guest's zeros come in runs */
 	uint64_t service_delay_us;
 
 	double fault_timeout_s;     /* watchdog: a vCPU stalled this long fails the run */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* p: the page, or the run of pages, whose zeroness is drawn */
 static bool page_is_zero(uint64_t seed, uint64_t p, double fraction)
 {
 	/* 53 uniform bits → [0, 1) */
@@ -24,7 +25,7 @@ uint64_t image_pool_pages(uint64_t page_size)
 }
 
 int image_create(struct image *img, uint64_t npages, uint64_t page_size, double zero_fraction,
-		 uint64_t seed, struct fb_err *err)
+		 uint64_t zero_run_pages, uint64_t seed, struct fb_err *err)
 {
 	uint64_t words = (npages + 63) / 64;
 
@@ -43,7 +44,7 @@ int image_create(struct image *img, uint64_t npages, uint64_t page_size, double 
 		return -ENOMEM;
 	}
 	for (uint64_t p = 0; p < npages && zero_fraction > 0; p++) {
-		if (page_is_zero(seed, p, zero_fraction)) {
+		if (page_is_zero(seed, zero_run_pages > 1 ? p / zero_run_pages : p, zero_fraction)) {
 			img->zero_bits[p >> 6] |= 1ULL << (p & 63);
 			img->nzero++;
 		}

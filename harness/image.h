@@ -62,8 +62,11 @@ struct image {
 	uint64_t *zero_bits;  /* bitmap, npages bits */
 };
 
+/* Zero or not is drawn per aligned run of zero_run_pages pages (0 or 1: per
+ * page), so zero_fraction of the runs are zero, as a booted guest's free
+ * memory comes in runs. */
 int image_create(struct image *img, uint64_t npages, uint64_t page_size, double zero_fraction,
-		 uint64_t seed, struct fb_err *err);
+		 uint64_t zero_run_pages, uint64_t seed, struct fb_err *err);
 void image_destroy(struct image *img);
 
 /* K for this page size: IMAGE_POOL_BYTES of pages, a power of two, at least 1. */

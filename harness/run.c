@@ -963,7 +963,7 @@ int run_config(const struct fb_config *cfg, struct run_result *res)
 	if (rc)
 		goto fail;
 	rc = image_create(&ctx.img, cfg->total_bytes / cfg->page_size, cfg->page_size,
-			  cfg->zero_fraction, cfg->seed, &ctx.err);
+			  cfg->zero_fraction, cfg->zero_run_bytes / cfg->page_size, cfg->seed, &ctx.err);
 	if (rc)
 		goto fail;
 	res->image_zero_pages = ctx.img.nzero;

@@ -57,6 +57,8 @@ row "0 vCPUs" run --vcpus 0
 row "100000 vCPUs" run --vcpus 100000
 row "negative count" run --vcpus -3
 row "NaN fraction" run --zero-fraction nan
+row "zero run not a size" run --zero-run lots
+row "zero run not a whole number of pages" run --zero-run 3K
 row "--overlap with per-vCPU uffds" run --mode uffd-stock --uffd per-vcpu --overlap --vcpus 2
 row "--per-vcpu with --overlap" run --per-vcpu --overlap
 row "handlers that do not divide over uffds" run --mode uffd-stock --uffd per-vcpu --vcpus 2 --handlers 3

@@ -70,6 +70,10 @@ struct zu_handler {
 struct zu {
 	struct uffd_server srv;    /* first: on_msg finds zu from it */
 	struct mode_run *r;
+	/* zu_report's object: a handler counts a resolve after its ioctl has
+	 * woken the vCPU, so its counts are only final once the handlers have
+	 * stopped; teardown writes them in again then */
+	json_t *report;
 	char *base;
 	uint64_t ps, npages;
 	bool anon_private;         /* anon / thp: zap drops uffd-wp markers */
@@ -666,6 +670,16 @@ static int zu_teardown(struct mode_run *r)
 		return 0;
 	balloon_stop(z);
 	uffd_stock_teardown_server(r, &z->srv);
+	if (z->report) {
+		json_object_set_new(z->report, "zero_range_fault_msgs",
+				    json_integer((json_int_t)atomic_load(&z->zero_range_msgs)));
+		json_object_set_new(z->report, "image_copies",
+				    json_integer((json_int_t)atomic_load(&z->image_copies)));
+		json_object_set_new(z->report, "zero_fills",
+				    json_integer((json_int_t)atomic_load(&z->zero_fills)));
+		json_decref(z->report);
+		z->report = NULL;
+	}
 	zu_acct.zero_range_msgs = atomic_load(&z->zero_range_msgs);
 	zu_acct.dup_copies = atomic_load(&z->dup_copies);
 	zu_acct.image_copies = atomic_load(&z->image_copies);
@@ -1025,6 +1039,7 @@ static json_t *zu_report(struct mode_run *r)
 		      "lost_is_documented_limit", z->bal_lost > 0 && !z->diff.missing && z->anon_private,
 		      "balloon", b,
 		      "zap_probe", zp);
+	z->report = json_incref(o);
 	return o;
 }
 

@@ -85,15 +85,20 @@ $(jq -c .summary.fault_lat_p50_ns.median "$T/page.json") ns"
 
 t_first_touch_spans_the_huge_page_writes() {
 	# a 2M first touch: the kernel's fill, then 262143 stores for page
+	# A THP fill that has to compact memory first can take milliseconds on a
+	# busy host and hide the stores for a while: up to three interleaved
+	# tries, the best repetition's p50 of each; the writes show in one.
 	need_plain_build
-	local t
-	for t in word page; do
-		run_ok_or_skip "$T/$t.json" --mode none --backing thp --size 64M --reps 3 --touch "$t" || return $?
+	local t try seen=""
+	for try in 1 2 3; do
+		for t in word page; do
+			run_ok_or_skip "$T/$t.json" --mode none --backing thp --size 64M --reps 3 --touch "$t" || return $?
+		done
+		jq -ne --slurpfile w "$T/word.json" --slurpfile p "$T/page.json" \
+			'$w[0].summary.fault_lat_p50_ns.min * 1.2 < $p[0].summary.fault_lat_p50_ns.min' >/dev/null && return 0
+		seen="$seen (word $(jq -c .summary.fault_lat_p50_ns.min "$T/word.json") ns, page $(jq -c .summary.fault_lat_p50_ns.min "$T/page.json") ns)"
 	done
-	jq -ne --slurpfile w "$T/word.json" --slurpfile p "$T/page.json" \
-		'$w[0].summary.fault_lat_p50_ns.median * 1.2 < $p[0].summary.fault_lat_p50_ns.median' >/dev/null ||
-		fail "first-touch p50 on 2M pages: word $(jq -c .summary.fault_lat_p50_ns.median "$T/word.json") ns, \
-page $(jq -c .summary.fault_lat_p50_ns.median "$T/page.json") ns"
+	fail "first-touch p50 on 2M pages, best repetition of three tries:$seen"
 }
 
 t_suite_sweeps_touch() {

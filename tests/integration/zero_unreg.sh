@@ -38,6 +38,19 @@ zu_case() { # backing extra-flags...
 }
 
 t_anon() { zu_case anon; }
+# zeros in 2M runs: the same checks, every zero range a whole number of
+# runs, and far fewer ranges than pages drawn one by one give
+t_anon_zero_runs() {
+	local out=$T/r.json pp
+	zu_case anon --size 64M --zero-run 2M || return $?
+	jq -e '.config.zero_run_bytes == 2097152 and .placement.image_zero_pages % 512 == 0
+		and .runs[0].mode_data.zero_ranges * 512 <= .placement.image_zero_pages' "$out" >/dev/null ||
+		fail "zero runs: $(jq -c '{z: .placement.image_zero_pages, r: .runs[0].mode_data.zero_ranges}' "$out")"
+	run_ok_or_skip "$T/pp.json" --mode zero-unreg --size 64M --reps 1 --warmup 0 --zero-fraction 0.5
+	pp=$(jget "$T/pp.json" .runs[0].mode_data.zero_ranges)
+	[ "$pp" -gt $(( $(jget "$out" .runs[0].mode_data.zero_ranges) * 20 )) ] ||
+		fail "page-by-page zeros gave $pp ranges, not many more than 2M runs"
+}
 t_thp() { zu_case thp; }
 t_shmem() { zu_case shmem; }
 t_memfd() { zu_case memfd; }

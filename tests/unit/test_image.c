@@ -22,7 +22,7 @@ static void make(struct image *img, uint64_t npages, uint64_t page_size, double 
 	int rc;
 
 	memset(&err, 0, sizeof(err));
-	rc = image_create(img, npages, page_size, zf, seed, &err);
+	rc = image_create(img, npages, page_size, zf, 1, seed, &err);
 	if (rc)
 		fail_msg("image_create(%llu pages, %llu B, zf %.2f) = %d: %s",
 			 (unsigned long long)npages, (unsigned long long)page_size, zf, rc, err.msg);
@@ -174,6 +174,34 @@ static void test_identity_catches_misplacement(void **state)
 	image_destroy(&a);
 }
 
+/* --zero-run: every aligned run of 512 pages is all zero or all not, about
+ * half of them zero, so the zero ranges are runs, not single pages. */
+static void test_zero_runs(void **state)
+{
+	struct image img;
+	struct fb_err err;
+	uint64_t runs = 0, zero_runs = 0, edges = 0;
+
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(image_create(&img, 512 * 400 + 100, 4096, 0.5, 512, 7, &err), 0);
+	for (uint64_t p = 0; p < img.npages; p++) {
+		if (p % 512 == 0) {
+			runs++;
+			zero_runs += image_is_zero(&img, p);
+		} else if (image_is_zero(&img, p) != image_is_zero(&img, p - 1)) {
+			fail_msg("page %llu differs from page %llu inside one run",
+				 (unsigned long long)p, (unsigned long long)p - 1);
+		}
+		if (p && image_is_zero(&img, p) != image_is_zero(&img, p - 1))
+			edges++;
+	}
+	assert_true(zero_runs > runs * 4 / 10 && zero_runs < runs * 6 / 10);
+	/* per page, the same fraction gives about npages/2 edges */
+	assert_true(edges <= runs);
+	image_destroy(&img);
+}
+
 static void test_zero_fraction(void **state)
 {
 	struct image img;
@@ -285,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_pool_bounded),
 		cmocka_unit_test(test_identity_catches_misplacement),
 		cmocka_unit_test(test_zero_fraction),
+		cmocka_unit_test(test_zero_runs),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_words_distinct),
 		cmocka_unit_test(test_write_marker),

@@ -19,7 +19,7 @@
  * are different experiments and go to different tables. */
 const char *const report_env_keys[] = {
 	"backing", "hugepage_bytes", "size_bytes", "per_vcpu", "overlap", "workload", "access",
-	"touch", "numa", "pin", "zero_fraction", "balloon", "service_delay_us",
+	"touch", "numa", "pin", "zero_fraction", "zero_run_bytes", "balloon", "service_delay_us",
 };
 /* Settings that never tell results apart: derived from others, the row
  * (vcpus), how often it was measured, or safety nets. */

@@ -37,6 +37,21 @@ static void say_zeros(json_t *v, char *slug, size_t ns, char *text, size_t nt)
 	}
 }
 
+static void say_zero_run(json_t *v, char *slug, size_t ns, char *text, size_t nt)
+{
+	uint64_t b = (uint64_t)json_integer_value(v);
+	char sz[32];
+
+	if (!b) {
+		snprintf(slug, ns, "zeros-page-by-page");
+		snprintf(text, nt, "zero or not page by page");
+		return;
+	}
+	fb_fmt_size(b, sz, sizeof(sz));
+	snprintf(slug, ns, "in-%s-runs", sz);
+	snprintf(text, nt, "zeros in %s runs", sz);
+}
+
 static void say_numa(json_t *v, char *slug, size_t ns, char *text, size_t nt)
 {
 	const char *p = json_string_value(v);
@@ -110,6 +125,7 @@ static const struct env_phrase phrases[] = {
 	{ "numa", say_numa },
 	{ "pin", say_pin },
 	{ "zero_fraction", say_zeros },
+	{ "zero_run_bytes", say_zero_run },
 	{ "balloon", say_balloon },
 	{ "service_delay_us", say_delay },
 };
