@@ -16,7 +16,8 @@ B        := build$(if $(SAN),-$(SANNAME),)
 # harness/: the engine that runs experiments; harness/analysis/: what only
 # reads their results (result sets, tables, plots, report, compare, gate).
 ENGINE_SRC   := $(wildcard harness/*.c harness/modes/*.c workloads/*.c)
-ANALYSIS_SRC := $(wildcard harness/analysis/*.c harness/analysis/report/*.c)
+ANALYSIS_SRC := $(wildcard harness/analysis/*.c harness/analysis/report/*.c \
+                  harness/analysis/export/*.c)
 LIB_SRC  := $(filter-out harness/main.c,$(ENGINE_SRC) $(ANALYSIS_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

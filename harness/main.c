@@ -6,6 +6,7 @@
 
 #include "dirty.h"
 #include "fb.h"
+#include "analysis/export/export.h"
 #include "analysis/gate.h"
 #include "hugetlb.h"
 #include "probe.h"
@@ -29,6 +30,7 @@ static void usage(FILE *f)
 		"  compare A B                two result sets side by side, in Markdown\n"
 		"  gate --baseline A --current B   regression verdict between result sets\n"
 		"  baseline save NAME [--from DIR] keep a result set as results/baselines/NAME\n"
+		"  export --format F DIR...   a result set for Bencher, github-action-benchmark, Otava\n"
 		"\n"
 		"Exit: 0 ok, 1 failed, 2 bad input, 77 skipped.\n");
 }
@@ -131,6 +133,8 @@ int main(int argc, char **argv)
 		return gate_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "baseline"))
 		return baseline_main(argc - 1, argv + 1);
-	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate, suite, report, compare, gate, baseline\n", argv[1]);
+	if (!strcmp(argv[1], "export"))
+		return export_main(argc - 1, argv + 1);
+	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate, suite, report, compare, gate, baseline, export\n", argv[1]);
 	return FB_EXIT_USAGE;
 }

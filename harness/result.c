@@ -386,10 +386,11 @@ static int open_unnamed(const char *path)
 	return open(!slash ? "." : len ? dir : "/", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
 }
 
-/* The document goes to an unnamed file (or PATH.tmp.PID where the
+/* What emit() writes goes to an unnamed file (or PATH.tmp.PID where the
  * filesystem cannot), is synced, and only then takes path's name, by a
  * rename, so path is always either the old file or the whole new one. */
-int result_write_atomic(json_t *doc, const char *path, struct fb_err *err)
+int result_write_file_atomic(const char *path, int (*emit)(FILE *f, void *ctx), void *ctx,
+			     struct fb_err *err)
 {
 	size_t n = strlen(path) + 32;
 	char *tmp = malloc(n), proc[64];
@@ -419,8 +420,7 @@ int result_write_atomic(json_t *doc, const char *path, struct fb_err *err)
 			close(fd);
 		goto out;
 	}
-	if (json_dumpf(doc, f, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10)) ||
-	    fputc('\n', f) == EOF || fflush(f) || fsync(fileno(f))) {
+	if (emit(f, ctx) || fflush(f) || ferror(f) || fsync(fileno(f))) {
 		rc = -EIO;
 		fb_errf(err, "--out %s: write failed: %s", path, strerror(errno));
 		fclose(f);
@@ -452,4 +452,15 @@ out:
 	result_tmp_path = NULL;
 	free(tmp);
 	return rc;
+}
+
+static int emit_json(FILE *f, void *doc)
+{
+	return json_dumpf(doc, f, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10)) ||
+	       fputc('\n', f) == EOF;
+}
+
+int result_write_atomic(json_t *doc, const char *path, struct fb_err *err)
+{
+	return result_write_file_atomic(path, emit_json, doc, err);
 }

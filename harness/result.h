@@ -3,6 +3,8 @@
 #ifndef FB_RESULT_H
 #define FB_RESULT_H
 
+#include <stdio.h>
+
 #include <jansson.h>
 
 #include "fb.h"
@@ -16,6 +18,10 @@ json_t *result_to_json(const struct run_result *res);
 /* Write to a temp file beside path, fsync, rename. Never leaves a partial
  * file at path. 0 or -errno with err. */
 int result_write_atomic(json_t *doc, const char *path, struct fb_err *err);
+/* The same for any file: emit() writes it to f and returns nonzero when it
+ * could not. */
+int result_write_file_atomic(const char *path, int (*emit)(FILE *f, void *ctx), void *ctx,
+			     struct fb_err *err);
 /* A histogram as {count, min, mean, p50, p90, p99, p999, max[, buckets]}. */
 json_t *hist_to_json(const struct hist *h, int with_buckets);
 /* result_handlers.c: runs[].handlers, placement.handler_cpus and

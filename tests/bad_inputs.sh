@@ -93,6 +93,10 @@ row "gate: unknown threshold metric" gate --baseline "$T/good" --current "$T/goo
 row "gate: unknown correction" gate --baseline "$T/good" --current "$T/good" --correction bonferroni
 row "gate: unknown A/B order" gate --ab --cmd-a true --cmd-b true --order sideways
 row "gate: too few A/B rounds for any verdict" gate --ab --cmd-a true --cmd-b true --rounds 3
+row "export: truncated result" export --format bmf "$T/set"
+row "export: unknown format" export --format xml "$T/good"
+row "export: a one-set format given two sets" export --format bmf "$T/good" "$T/good"
+row "export: a commit a CSV would split" export --format otava-csv --commit 'a,b' "$T/good"
 echo
 echo "$n inputs, $((n - bad)) rejected with exit 2"
 [ "$bad" = 0 ]
