@@ -1,67 +1,84 @@
 #!/usr/bin/env bash
-# Proof that `faultbench gate` tells a regression from noise, on this
-# machine, at its default settings:
-#   A/A: the same build against itself, N_AA times (fresh pair each time);
-#        every verdict of "regression" is a false positive.
-#   injected slowdown: each uffd fault handler spins a fixed time
-#        ($FAULTBENCH_TEST_SLOWDOWN_NS) equal to 5, 10 and 20 % of the
-#        measured per-fault time, TRIALS times each (fresh pair each time);
-#        a trial is detected when the gate exits 1 with a REGRESSION on
-#        uffd-stock's paging rate.
-# Each trial is what the README recommends for CI: `faultbench gate --ab`,
-# ROUNDS rounds of A and B alternately (A B A B ...), judged with the run as
-# the sample.
-#   N_AA (20), TRIALS (10), LEVELS ("5 10 20"), ROUNDS (10, the gate's default),
-#   SUITE (bench/suites/gate-proof.suite)
+# Proof that the gate CI runs tells a regression from noise, on this machine.
+# Every trial is one run of .ci/examples/gate.sh as CI runs it (the ci suite,
+# `gate --ab`, its rounds; OLD = this build), fresh each time:
+#   A/A:        NEW = this build too. Any exit but 0 is a false alarm: 1
+#               (regression) and 3 (inconclusive) both fail a CI job.
+#   regression: NEW = a second build of this tree with bench/gate_proof.patch
+#               applied: its uffd handler accounts its CPU time per message,
+#               two more system calls per fault. Detected when the exit is 1.
+# Prints a Markdown table of both, which configurations flagged the
+# regression in how many trials (with the median change they measured), and
+# the wall time of one gate run. Trial results stay in OUT.
+#   N_AA (20), TRIALS (10), ROUNDS (gate.sh's own, 12), OUT (results/gate-proof-<time>)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-FB=${FB_BIN:-./faultbench}
-N_AA=${N_AA:-20} TRIALS=${TRIALS:-10} LEVELS=${LEVELS:-"5 10 20"}
-SUITE=${SUITE:-bench/suites/gate-proof.suite} ROUNDS=${ROUNDS:-10}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+N_AA=${N_AA:-20} TRIALS=${TRIALS:-10}
+out=${OUT:-results/gate-proof-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out" || exit 2
+make -s all || exit 2
+command -v jq >/dev/null || { echo "gate_proof: needs jq (make deps)" >&2; exit 2; }
 
-trial() { # name env-for-B: gate --ab, exit code in $rc, verdict table in $tmp/name.txt
-	"$FB" gate --ab --cmd-a "$FB" --cmd-b "env $2 $FB" --suite "$SUITE" --rounds "$ROUNDS" \
-		--out "$tmp/$1" >"$tmp/$1.txt" 2>"$tmp/$1.err"
+# the regressed build: this tree as it is, patched, built apart
+patch=$PWD/bench/gate_proof.patch reg=$(mktemp -d)
+trap 'rm -rf "$reg"' EXIT
+git ls-files -z | tar --null -cf - -T - | tar -xf - -C "$reg" || exit 2
+(cd "$reg" && git apply "$patch" && make -s all CI=) >/dev/null ||
+	{ echo "gate_proof: cannot build the regressed faultbench" >&2; exit 2; }
+
+declare -A exits=()
+secs=()
+trial() { # name build: one CI gate run, exit code in $rc
+	local t0=$SECONDS
+	OLD=./faultbench NEW=$2 OUT="$out/$1" SKIP_TEST=1 ROUNDS=${ROUNDS:-12} \
+		bash .ci/examples/gate.sh >"$out/$1.txt" 2>"$out/$1.err" </dev/null
 	rc=$?
-	[ $rc -le 1 ] || { cat "$tmp/$1.txt" "$tmp/$1.err" >&2; exit 1; }
+	secs+=($((SECONDS - t0)))
+	[ $rc -eq 0 ] || [ $rc -eq 1 ] || [ $rc -eq 3 ] ||
+		{ cat "$out/$1.txt" "$out/$1.err" >&2; echo "gate_proof: trial $1 broke (exit $rc)" >&2; exit 2; }
+	exits[$1]=$rc
+	printf '%s: exit %d in %d s\n' "$1" "$rc" "$((SECONDS - t0))" >&2
 }
+count() { # prefix exit-code
+	local n=0 k
+	for k in "${!exits[@]}"; do [[ $k == "$1"* && ${exits[$k]} -eq $2 ]] && n=$((n + 1)); done
+	echo $n
+}
+pct() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%.0f", 100 * a / n }'; }
 
-fp=0
-for i in $(seq "$N_AA"); do
-	trial "aa$i" "FAULTBENCH_TEST_SLOWDOWN_NS=0"
-	[ $rc -eq 1 ] && { fp=$((fp + 1)); grep REGRESSION "$tmp/aa$i.txt" >&2; }
-	printf 'A/A %d/%d: exit %d\n' "$i" "$N_AA" "$rc" >&2
+for i in $(seq "$N_AA"); do trial "aa$i" ./faultbench; done
+for i in $(seq "$TRIALS"); do trial "reg$i" "$reg/faultbench"; done
+
+fa=$((N_AA - $(count aa 0))) hit=$(count reg 1)
+echo "| experiment | trials | exit 0 (pass) | exit 1 (regression) | exit 3 (inconclusive) | result |"
+echo "|---|---:|---:|---:|---:|---|"
+printf '| A/A: this build against itself | %d | %d | %d | %d | %s %% of verdicts false alarms |\n' \
+	"$N_AA" "$(count aa 0)" "$(count aa 1)" "$(count aa 3)" "$(pct "$fa" "$N_AA")"
+printf '| regression: the patched build | %d | %d | %d | %d | %s %% detected |\n' \
+	"$TRIALS" "$(count reg 0)" "$(count reg 1)" "$(count reg 3)" "$(pct "$hit" "$TRIALS")"
+
+echo
+echo "Gated comparisons in the regression trials: how often each was flagged, and the median over trials of the change it measured (paired rounds)."
+echo
+echo "| configuration | metric | flagged | median change |"
+echo "|---|---|---:|---:|"
+jq -rs --argjson n "$TRIALS" '
+	[.[].rows[] | select(.gated == true)] | group_by(.configuration + " " + .metric)[] |
+	{c: .[0].configuration, m: .[0].metric, k: ([.[] | select(.verdict == "REGRESSION")] | length),
+	 x: ([.[].raw_change] | sort | .[(length - 1) / 2 | floor])} |
+	"| \(.c) | \(.m) | \(.k) of \($n) | \(.x * 1000 | round / 10) % |"' "$out"/reg*/gate.json
+
+# the false alarms, if any: which comparisons
+for k in "${!exits[@]}"; do
+	[[ $k == aa* && ${exits[$k]} -ne 0 ]] || continue
+	printf '\nA/A trial %s (exit %d): ' "$k" "${exits[$k]}"
+	jq -r '.reason as $why | [.rows[] | select(.verdict == "REGRESSION" or .verdict == "inconclusive") |
+		"\(.configuration) \(.metric) \(.verdict)"] | join("; ") | . + " (" + $why + ")"' "$out/$k/gate.json"
 done
 
-# the per-fault time of uffd-stock here, from the first A/A baseline
-pps=$(jq -s '[.[] | select(.config.mode == "uffd-stock") | .summary.paging_rate_pps.median] | .[0]' \
-	"$tmp"/aa1/a0/*.json)
-fault_ns=$(awk -v p="$pps" 'BEGIN { printf "%d", 1e9 / p }')
-
-declare -A hits
-for lvl in $LEVELS; do
-	ns=$((fault_ns * lvl / 100))
-	hits[$lvl]=0
-	for t in $(seq "$TRIALS"); do
-		trial "s$lvl-$t" "FAULTBENCH_TEST_SLOWDOWN_NS=$ns"
-		if [ $rc -eq 1 ] && grep -q 'uffd-stock.*paging_rate_pps.*REGRESSION' "$tmp/s$lvl-$t.txt"; then
-			hits[$lvl]=$((hits[$lvl] + 1))
-		fi
-		printf 'slowdown %d%% (%d ns) %d/%d: exit %d\n' "$lvl" "$ns" "$t" "$TRIALS" "$rc" >&2
-	done
-done
-
-printf '| experiment | trials | gate said "regression" | rate |\n|---|---:|---:|---:|\n'
-printf '| A/A (same build twice) | %d | %d | %.0f %% false positives |\n' "$N_AA" "$fp" \
-	"$(awk -v a="$fp" -v n="$N_AA" 'BEGIN{print 100*a/n}')"
-for lvl in $LEVELS; do
-	printf '| %d %% slowdown (%d ns per fault) | %d | %d | %.0f %% detected |\n' "$lvl" \
-		"$((fault_ns * lvl / 100))" "$TRIALS" "${hits[$lvl]}" \
-		"$(awk -v a="${hits[$lvl]}" -v n="$TRIALS" 'BEGIN{print 100*a/n}')"
-done
-printf '\nuffd-stock per-fault time here: %d ns (%.0f pages/s); each trial: gate --ab, %d rounds a side; gate defaults: alpha 0.05, threshold 5 %%\n' \
-	"$fault_ns" "$pps" "$ROUNDS"
-printf 'host: %s, %s, %s CPUs; suite %s\n' "$(uname -r)" \
-	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$(nproc)" "$SUITE"
+sorted=$(printf '%s\n' "${secs[@]}" | sort -n)
+printf '\nOne CI gate run (gate.sh without make test: %s rounds of the ci suite, gate, report): median %s s, max %s s over %d runs.\n' \
+	"${ROUNDS:-12}" "$(sed -n "$(((${#secs[@]} + 1) / 2))p" <<<"$sorted")" "$(tail -1 <<<"$sorted")" "${#secs[@]}"
+printf 'host: %s, %s, %s CPUs; %s; results in %s\n' "$(uname -r)" \
+	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$(nproc)" \
+	"$(git describe --always --dirty 2>/dev/null)" "$out"
