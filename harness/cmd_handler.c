@@ -47,8 +47,14 @@ static void on_stop(int sig)
 	stop_sig = sig;
 }
 
-static int usage(void)
+static int usage(int argc, char **argv)
 {
+	if (argc != 3)
+		fprintf(stderr, "faultbench handler: takes two arguments, SOCKET and MEMFILE (got %d)\n",
+			argc - 1);
+	else
+		fprintf(stderr, "faultbench handler: SOCKET %s is longer than a Unix socket path's "
+			"%zu bytes\n", argv[1], sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	fprintf(stderr, "usage: faultbench handler SOCKET MEMFILE\n"
 		"  listens on the Unix stream socket SOCKET for Firecracker's uffd handshake,\n"
 		"  then serves the faults from MEMFILE until SIGTERM\n");
@@ -361,7 +367,7 @@ int handler_cmd_main(int argc, char **argv)
 	int fd, code;
 
 	if (argc != 3 || strlen(argv[1]) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return usage();
+		return usage(argc, argv);
 	fd = open(argv[2], O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "faultbench handler: MEMFILE %s: %s\n", argv[2], strerror(errno));
