@@ -79,85 +79,109 @@ t_process_image_file_kept_cold() {
 	nothing_left "after the run"
 }
 
+# A run that must fail (exit 1) within a minute, its reason matching a
+# regex, and leave nothing behind.
+must_fail() { # what regex flags...
+	local what=$1 re=$2 start
+	shift 2
+	start=$(date +%s)
+	fbrun run --mode uffd-stock --reps 1 --warmup 0 --handler process --out "$T/r.json" "$@"
+	expect_rc 1 "$what"
+	validate "$T/r.json"
+	[ $(( $(date +%s) - start )) -lt 60 ] || fail "$what: took too long"
+	jget "$T/r.json" .status.reason | grep -q -- "$re" ||
+		fail "$what: reason: $(jq .status.reason "$T/r.json")"
+	nothing_left "$what"
+}
+
 t_process_corrupt_copy_fails_verify() {
 	hp_env
-	fbrun run --mode uffd-stock --size 8M --vcpus 2 --reps 1 --warmup 0 --handler process \
-		--inject corrupt-copy:100 --out "$T/r.json"
-	expect_rc 1 "a page served from the wrong offset"
-	[ "$(jget "$T/r.json" '.runs[0].verify.first_bad_page')" = 100 ] || fail "first bad page must be 100"
+	must_fail "a page served from the wrong offset" 'verification failed: page 100 ' \
+		--size 8M --vcpus 2 --inject corrupt-copy:100
 	[ "$(jget "$T/r.json" '.runs[0].verify.bad_pages')" = 1 ] || fail "exactly one bad page"
-	nothing_left "after a failed run"
 }
 
 t_process_duplicate_copy_fails_accounting() {
 	hp_env
-	fbrun run --mode uffd-stock --size 8M --vcpus 2 --reps 1 --warmup 0 --handler process \
-		--inject duplicate-copy:3 --out "$T/r.json"
-	expect_rc 1 "a duplicated UFFDIO_COPY in the handler process"
-	jget "$T/r.json" .status.reason | grep -q 'lost or duplicated' || fail "reason: $(jq .status.reason "$T/r.json")"
-	nothing_left "after a failed run"
+	must_fail "a duplicated UFFDIO_COPY in the handler process" 'lost or duplicated' \
+		--size 8M --vcpus 2 --inject duplicate-copy:3
 }
 
 t_process_dropped_fault_trips_watchdog() {
 	hp_env
-	fbrun run --mode uffd-stock --size 8M --reps 1 --warmup 0 --handler process \
-		--inject drop-copy:5 --fault-timeout 1 --out "$T/r.json"
-	expect_rc 1 "a fault the handler process never served"
-	jget "$T/r.json" .status.reason | grep -q 'watchdog: vCPU 0 .* page 5 .*1 of 1 alive, last read' ||
-		fail "reason: $(jq .status.reason "$T/r.json")"
-	nothing_left "after the watchdog"
+	must_fail "a fault the handler process never served" \
+		'watchdog: vCPU 0 .* page 5 .*1 of 1 alive, last read' --size 8M --inject drop-copy:5 --fault-timeout 1
 }
 
 t_process_dies_mid_run() {
-	local start=$(date +%s)
 	hp_env
-	fbrun run --mode uffd-stock --size 8M --reps 1 --warmup 0 --handler process \
-		--inject kill-handler:5 --fault-timeout 2 --out "$T/r.json"
-	expect_rc 1 "a handler process that died"
-	[ $(( $(date +%s) - start )) -lt 60 ] || fail "took too long"
-	jget "$T/r.json" .status.reason |
-		grep -q 'watchdog: vCPU 0 .* page 5 .*0 of 1 alive.*handler process (pid [0-9]*) exited with status 3 during the run' ||
-		fail "reason must name the page and the dead handler: $(jq .status.reason "$T/r.json")"
-	nothing_left "after the handler died"
+	must_fail "a handler process that died" \
+		'watchdog: vCPU 0 .* page 5 .*0 of 1 alive.*handler process (pid [0-9]*) exited with status 3 during the run' \
+		--size 8M --inject kill-handler:5 --fault-timeout 2
 }
 
 t_process_never_listens() {
-	local start=$(date +%s)
 	hp_env
-	FAULTBENCH_TEST_HANDLER_STALL=1 fbrun run --mode uffd-stock --size 4M --reps 1 --warmup 0 \
-		--handler process --fault-timeout 1 --out "$T/r.json"
-	expect_rc 1 "a handler that never listens"
-	[ $(( $(date +%s) - start )) -lt 60 ] || fail "took too long"
-	jget "$T/r.json" .status.reason |
-		grep -q 'handler process `faultbench handler .*` (pid [0-9]*) did not listen on its socket within 1.0 s' ||
-		fail "reason must name the handler: $(jq .status.reason "$T/r.json")"
-	nothing_left "after giving up on the handler"
+	FAULTBENCH_TEST_HANDLER_STALL=1 must_fail "a handler that never listens" \
+		'handler process `faultbench handler .*` (pid [0-9]*) did not listen on its socket within 1.0 s' \
+		--size 4M --fault-timeout 1
+}
+
+# Start a long run in the background ($PID) and wait for its handler.
+start_with_handler() { # out.json
+	local i
+	"$FB" run --mode uffd-stock --size 64M --reps 50 --warmup 0 --handler process \
+		--service-delay-us 200 --out "$1" >"$T/out" 2>&1 &
+	PID=$!
+	for i in $(seq 100); do pgrep -f "faultbench handler $TMPDIR" >/dev/null && return 0; sleep 0.1; done
+	kill -KILL $PID
+	fail "no handler process seen"
 }
 
 t_process_sigterm_then_sigkill_leave_nothing() {
-	local pid i
+	local i
 	hp_env
 	# a graceful stop (SIGTERM) mid-run stops and reaps the handler
-	"$FB" run --mode uffd-stock --size 64M --reps 50 --warmup 0 --handler process \
-		--service-delay-us 200 --out "$T/r.json" >"$T/out" 2>&1 &
-	pid=$!
-	for i in $(seq 100); do pgrep -f "faultbench handler $TMPDIR" >/dev/null && break; sleep 0.1; done
-	pgrep -f "faultbench handler $TMPDIR" >/dev/null || { kill -KILL $pid; fail "no handler process seen"; }
-	kill -TERM $pid
-	for i in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-	kill -0 $pid 2>/dev/null && { kill -KILL $pid; fail "faultbench still runs 30 s after SIGTERM"; }
-	wait $pid
+	start_with_handler "$T/r.json"
+	kill -TERM $PID
+	for i in $(seq 300); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
+	kill -0 $PID 2>/dev/null && { kill -KILL $PID; fail "faultbench still runs 30 s after SIGTERM"; }
+	wait $PID
 	[ "$(jget "$T/r.json" .status.state)" = interrupted ] || fail "state after SIGTERM"
 	nothing_left "after SIGTERM"
 	# SIGKILL: the handler dies with faultbench (PR_SET_PDEATHSIG)
-	"$FB" run --mode uffd-stock --size 64M --reps 50 --warmup 0 --handler process \
-		--service-delay-us 200 --out "$T/r2.json" >"$T/out" 2>&1 &
-	pid=$!
-	for i in $(seq 100); do pgrep -f "faultbench handler $TMPDIR" >/dev/null && break; sleep 0.1; done
-	kill -KILL $pid
-	wait $pid 2>/dev/null
+	start_with_handler "$T/r2.json"
+	kill -KILL $PID
+	wait $PID 2>/dev/null
 	for i in $(seq 50); do pgrep -f "faultbench handler $TMPDIR" >/dev/null || break; sleep 0.1; done
 	[ -z "$(pgrep -f "faultbench handler $TMPDIR")" ] || fail "a handler outlived a SIGKILLed faultbench"
+}
+
+# Each repetition's handler is stopped and reaped before the next starts:
+# at most one live handler at any time, and no zombie that lasts.
+t_process_one_handler_at_a_time() {
+	local i live zombies seen=" " z
+	hp_env
+	"$FB" run --mode uffd-stock --size 8M --reps 8 --warmup 0 --handler process \
+		--service-delay-us 200 --out "$T/r.json" >"$T/out" 2>&1 &
+	PID=$!
+	for i in $(seq 40); do
+		live=$(ps --ppid $PID -o stat= | grep -vc '^Z')
+		zombies=$(ps --ppid $PID -o pid=,stat= | awk '$2 ~ /^Z/ { print $1 }')
+		[ "$live" -le 1 ] || { kill -KILL $PID; fail "$live handler processes at once"; }
+		for z in $zombies; do
+			# seen twice before, 0.2 s apart: nobody reaps it
+			[ "$(grep -o " $z " <<<"$seen" | wc -l)" -lt 2 ] || { kill -KILL $PID; fail "handler $z is a lasting zombie"; }
+			seen="$seen$z "
+		done
+		kill -0 $PID 2>/dev/null || break
+		sleep 0.1
+	done
+	wait $PID
+	RC=$?
+	expect_rc 0 "8 repetitions with a handler process each"
+	[ "$(jget "$T/r.json" '.runs | length')" = 8 ] || fail "not 8 repetitions"
+	nothing_left "after the run"
 }
 
 t_process_bad_inputs() {
