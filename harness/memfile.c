@@ -37,7 +37,7 @@ static int write_all(int fd, const char *buf, uint64_t len, uint64_t off)
 
 static int write_image(int fd, const struct image *img)
 {
-	uint64_t ps = img->page_size, per = MEMFILE_CHUNK_BYTES / ps ? MEMFILE_CHUNK_BYTES / ps : 1;
+	uint64_t ps = img->page_size, per = (MEMFILE_CHUNK_BYTES / ps) ? (MEMFILE_CHUNK_BYTES / ps) : 1;
 	uint64_t *buf = malloc(per * ps), first = 0, n = 0;
 	int rc = 0;
 
