@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "admit.h"
 #include "memory.h"
@@ -42,6 +45,12 @@ static const struct enum_name populate_names[] = {
 };
 static const struct enum_name exit_names[] = { { "sigbus", EXIT_SIGBUS }, { "bitmap", EXIT_BITMAP } };
 static const struct enum_name onoff_names[] = { { "on", 1 }, { "off", 0 } };
+static const struct enum_name handler_names[] = {
+	{ "thread", HANDLER_THREAD }, { "process", HANDLER_PROCESS },
+};
+static const struct enum_name page_cache_names[] = {
+	{ "warm", PAGE_CACHE_WARM }, { "cold", PAGE_CACHE_COLD },
+};
 static const struct enum_name inject_names[] = {
 	{ "corrupt-copy", INJECT_CORRUPT_COPY },
 	{ "duplicate-copy", INJECT_DUPLICATE_COPY },
@@ -173,6 +182,12 @@ void config_usage(FILE *f)
 		"                         multiple of the page size), not per page  [page]\n"
 		"  --service-delay-us D   sleep before resolving each fault         [0]\n"
 		"  --fault-timeout S      fail when a vCPU makes no progress for S s [10]\n"
+		"  --handler thread|process  handlers as threads, or a process that gets the\n"
+		"                         uffd by Firecracker's handshake (uffd-stock) [thread]\n"
+		"  --image-file PATH      process: write the image there and keep it [a\n"
+		"                         temporary file, removed afterwards]\n"
+		"  --page-cache warm|cold process: cold drops the file's cached pages before\n"
+		"                         each repetition, so first reads come from disk [warm]\n"
 		"\n"
 		"memfault-exit, zero-unreg, wp-unpop\n"
 		"  --exit sigbus|bitmap   how a vCPU learns its page is missing     [sigbus]\n"
@@ -203,7 +218,7 @@ enum {
 	OPT_NUMA, OPT_PIN, OPT_WORKLOAD, OPT_ACCESS, OPT_TOUCH, OPT_SEED, OPT_REPS, OPT_WARMUP, OPT_VERIFY,
 	OPT_NO_VERIFY, OPT_LATENCY, OPT_POPULATE, OPT_POP_PAR, OPT_UFFD, OPT_READERS, OPT_HANDLERS,
 	OPT_WAIT, OPT_HCPUS, OPT_BATCH, OPT_ZERO, OPT_ZERO_RUN, OPT_DELAY, OPT_RESERVE, OPT_NO_RESERVE, OPT_OVERCOMMIT,
-	OPT_INJECT, OPT_TIMEOUT, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
+	OPT_INJECT, OPT_TIMEOUT, OPT_HANDLER, OPT_IMAGE_FILE, OPT_PAGE_CACHE, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
 };
 
 static const struct option run_options[] = {
@@ -242,6 +257,9 @@ static const struct option run_options[] = {
 	{ "allow-overcommit", no_argument, NULL, OPT_OVERCOMMIT },
 	{ "inject", required_argument, NULL, OPT_INJECT },
 	{ "fault-timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "handler", required_argument, NULL, OPT_HANDLER },
+	{ "image-file", required_argument, NULL, OPT_IMAGE_FILE },
+	{ "page-cache", required_argument, NULL, OPT_PAGE_CACHE },
 	{ "exit", required_argument, NULL, OPT_EXIT },
 	{ "emulation-thread", no_argument, NULL, OPT_EMUL },
 	{ "balloon", required_argument, NULL, OPT_BALLOON },
@@ -513,6 +531,23 @@ static int parse_one(struct fb_config *c, int opt, const char *v, struct fb_err 
 		if (fb_parse_double(v, 0.01, 86400, &c->fault_timeout_s))
 			return bad_number(err, "--fault-timeout", v, "a number of seconds from 0.01 to 86400");
 		return 0;
+	case OPT_HANDLER:
+		e = ENUM_LOOKUP(handler_names, v);
+		if (e < 0)
+			return bad_enum(err, "--handler", v, ENUM_LIST(handler_names, buf));
+		c->handler = (enum handler_kind)e;
+		return 0;
+	case OPT_IMAGE_FILE:
+		if (!*v)
+			return bad_number(err, "--image-file", v, "a file path");
+		c->image_file = v;
+		return 0;
+	case OPT_PAGE_CACHE:
+		e = ENUM_LOOKUP(page_cache_names, v);
+		if (e < 0)
+			return bad_enum(err, "--page-cache", v, ENUM_LIST(page_cache_names, buf));
+		c->page_cache = (enum page_cache_kind)e;
+		return 0;
 	case OPT_EXIT:
 		e = ENUM_LOOKUP(exit_names, v);
 		if (e < 0)
@@ -589,6 +624,61 @@ static const char *modes_with(unsigned flags, char *buf, size_t n)
 			off += (size_t)snprintf(buf + off, n - off, "%s%s", off ? ", " : "",
 						fault_modes[i]->name);
 	return buf;
+}
+
+/* --image-file: where faultbench can write a file and rename it over PATH. */
+static int check_image_file(const char *path, struct fb_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat sb;
+
+	if (!stat(path, &sb) && !S_ISREG(sb.st_mode)) {
+		fb_errf(err, "--image-file: %s exists and is not a regular file", path);
+		return 1;
+	}
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (access(dir, W_OK | X_OK)) {
+		fb_errf(err, "--image-file: cannot write a file in %s: %s", dir, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* --handler process hands one uffd to one handler that resolves MISSING
+ * faults from the memory file; what it cannot do is refused here. */
+static int check_handler(const struct fb_config *c, struct fb_err *err)
+{
+	char names[160];
+
+	if (c->handler != HANDLER_PROCESS) {
+		if (c->image_file || c->page_cache != PAGE_CACHE_WARM)
+			fb_errf(err, "%s: only with --handler process (handler threads copy the image "
+				"from faultbench's memory)", c->image_file ? "--image-file" : "--page-cache");
+		return c->image_file || c->page_cache != PAGE_CACHE_WARM;
+	}
+	if (!(c->mode->flags & MODE_HANDOFF))
+		fb_errf(err, "--handler process: mode %s cannot hand its faults to a handler process; accepted "
+			"with --mode %s", c->mode->name, modes_with(MODE_HANDOFF, names, sizeof(names)));
+	else if (c->uffd_sharing != UFFD_SHARED || c->readers != 1)
+		fb_errf(err, "--handler process hands one uffd to one handler, as Firecracker's "
+			"handshake does: drop --uffd per-vcpu, --readers and --handlers");
+	else if (c->wait != WAIT_POLL)
+		fb_errf(err, "--wait %s: the handler process waits with poll; epoll and spin only "
+			"with --handler thread", enum_name_of(wait_names, FB_ARRAY_SIZE(wait_names),
+							      (int)c->wait));
+	else if (c->image_file && check_image_file(c->image_file, err))
+		return 1;
+	else if (c->inject >= INJECT_EAGAIN_COPY)
+		fb_errf(err, "--inject %s: with --handler process only corrupt-copy, duplicate-copy, "
+			"drop-copy and kill-handler",
+			enum_name_of(inject_names, FB_ARRAY_SIZE(inject_names), (int)c->inject));
+	else
+		return 0;
+	return 1;
 }
 
 int config_resolve(struct fb_config *c, struct fb_err *err)
@@ -704,6 +794,8 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 			(unsigned long long)c->inject_page, (unsigned long long)total_pages);
 		return -EINVAL;
 	}
+	if (check_handler(c, err))
+		return -EINVAL;
 	if (c->mode->check)
 		return c->mode->check(c, err);
 	return 0;
@@ -712,12 +804,13 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 json_t *config_to_json(const struct fb_config *c)
 {
 	char numa[32];
+	json_t *j;
 
 	if (c->numa == NUMA_NODE)
 		snprintf(numa, sizeof(numa), "node:%d", c->numa_node);
 	else
 		snprintf(numa, sizeof(numa), "%s", c->numa == NUMA_LOCAL ? "local" : "interleave");
-	return json_pack(
+	j = json_pack(
 		"{s:s, s:s, s:I, s:I, s:i, s:I, s:b, s:b, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I,"
 		" s:i, s:i, s:b, s:b, s:s, s:b, s:s, s:i, s:i, s:s, s:s, s:i, s:f, s:I, s:I, s:f, s:s, s:b, s:f, s:i, s:b, s:b, s:s, s:I, s:I}",
 		"mode", c->mode->name,
@@ -763,4 +856,13 @@ json_t *config_to_json(const struct fb_config *c)
 			enum_name_of(inject_names, FB_ARRAY_SIZE(inject_names), (int)c->inject),
 		"inject_page", (json_int_t)c->inject_page,
 		"test_slowdown_ns", (json_int_t)c->test_slowdown_ns);
+	if (!j)
+		return NULL;
+	json_object_set_new(j, "handler", json_string(enum_name_of(handler_names,
+			    FB_ARRAY_SIZE(handler_names), (int)c->handler)));
+	json_object_set_new(j, "page_cache", json_string(enum_name_of(page_cache_names,
+			    FB_ARRAY_SIZE(page_cache_names), (int)c->page_cache)));
+	if (c->image_file)
+		json_object_set_new(j, "image_file", json_string(c->image_file));
+	return j;
 }

@@ -25,6 +25,9 @@ enum uffd_wait { WAIT_POLL, WAIT_EPOLL, WAIT_SPIN };
 enum handler_cpus_policy { HCPUS_ANY, HCPUS_SAME, HCPUS_OTHER, HCPUS_LIST };
 enum populate_kind { POPULATE_WRITE, POPULATE_READ };
 enum exit_kind { EXIT_SIGBUS, EXIT_BITMAP };
+/* Where uffd handlers run: threads of faultbench, or a process of their own. */
+enum handler_kind { HANDLER_THREAD, HANDLER_PROCESS };
+enum page_cache_kind { PAGE_CACHE_WARM, PAGE_CACHE_COLD };
 
 /* Test-only fault injection (--inject KIND:PAGE); never on by default. */
 enum inject_kind {
@@ -91,6 +94,12 @@ struct fb_config {
 	uint64_t service_delay_us;
 
 	double fault_timeout_s;     /* watchdog: a vCPU stalled this long fails the run */
+
+	/* --handler process: the handler gets the uffd through Firecracker's
+	 * handshake and serves the image from a memory file (handoff.h) */
+	enum handler_kind handler;
+	const char *image_file;     /* NULL: a temporary file */
+	enum page_cache_kind page_cache;  /* cold: dropped before each repetition */
 
 	/* memfault-exit */
 	enum exit_kind exit_kind;   /* how a vCPU learns a page is missing */

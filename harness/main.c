@@ -6,9 +6,11 @@
 
 #include "dirty.h"
 #include "fb.h"
+#include "handoff.h"
 #include "analysis/export/export.h"
 #include "analysis/gate.h"
 #include "hugetlb.h"
+#include "memfile.h"
 #include "probe.h"
 #include "result.h"
 #include "run.h"
@@ -31,8 +33,20 @@ static void usage(FILE *f)
 		"  gate --baseline A --current B   regression verdict between result sets\n"
 		"  baseline save NAME [--from DIR] keep a result set as results/baselines/NAME\n"
 		"  export --format F DIR...   a result set for Bencher, github-action-benchmark, Otava\n"
+		"  handler SOCKET MEMFILE     a uffd handler process: Firecracker's handshake on\n"
+		"                             SOCKET, pages from MEMFILE (--handler process)\n"
 		"\n"
 		"Exit: 0 ok, 1 failed, 2 bad input, 77 skipped.\n");
+}
+
+/* The temporary memory file and the handler's socket (async-signal-safe). */
+static void remove_tmp_files(void)
+{
+	char *image = memfile_tmp_path;
+
+	if (image)
+		unlink(image);
+	hproc_signal_cleanup();
 }
 
 /* During a run, the first signal asks the engine to stop and write what
@@ -53,6 +67,7 @@ static void on_signal(int sig)
 	hugetlb_restore_all();
 	if (tmp)
 		unlink(tmp);
+	remove_tmp_files();
 	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
 		_exit(FB_EXIT_INTR);
 	_exit(sig == SIGINT ? FB_EXIT_INTR : 128 + sig);
@@ -66,6 +81,7 @@ static void on_fatal(int sig)
 	hugetlb_restore_all();
 	if (tmp)
 		unlink(tmp);
+	remove_tmp_files();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -135,6 +151,8 @@ int main(int argc, char **argv)
 		return baseline_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "export"))
 		return export_main(argc - 1, argv + 1);
-	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate, suite, report, compare, gate, baseline, export\n", argv[1]);
+	if (!strcmp(argv[1], "handler"))
+		return handler_cmd_main(argc - 1, argv + 1);
+	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate, suite, report, compare, gate, baseline, export, handler\n", argv[1]);
 	return FB_EXIT_USAGE;
 }

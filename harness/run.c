@@ -15,6 +15,7 @@
 #include "compat.h"
 #include "hugetlb.h"
 #include "image.h"
+#include "memfile.h"
 #include "memory.h"
 #include "probe.h"
 #include "timing.h"
@@ -67,6 +68,7 @@ struct run_ctx {
 	struct mode_run mr;
 	struct guest_mem gm;
 	struct image img;
+	struct memfile memfile;    /* --handler process: the image as a file, else fd -1 */
 	struct vcpu *v;
 	uint32_t **seqs;
 	uint64_t *first_touches;   /* per vCPU, counted once */
@@ -576,6 +578,7 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 	ctx->mr.cfg = cfg;
 	ctx->mr.gm = &ctx->gm;
 	ctx->mr.img = &ctx->img;
+	ctx->mr.memfile = ctx->memfile.fd >= 0 ? &ctx->memfile : NULL;
 	ctx->mr.err = &ctx->err;
 	ctx->mr.anat = ctx->anat_on ? &ctx->anat : NULL;
 	ctx->mr.vcpu_cpus = ctx->vcpu_cpus;
@@ -585,6 +588,12 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 	if (ctx->anat_on)
 		anat_rep_begin(ctx);
 
+	/* untimed: the handler's first reads of the file go to the disk */
+	if (ctx->mr.memfile && cfg->page_cache == PAGE_CACHE_COLD) {
+		rc = memfile_drop_cache(&ctx->memfile, &ctx->err);
+		if (rc)
+			return rc;
+	}
 	t0 = fb_ticks();
 	rc = guest_mem_map(&ctx->gm, cfg, &ctx->err);
 	rr->map_ns = fb_ticks_ns(fb_ticks() - t0);
@@ -663,8 +672,13 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 
 teardown:
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-	if (setup_done && cfg->mode->teardown)
-		cfg->mode->teardown(&ctx->mr);
+	if (setup_done && cfg->mode->teardown) {
+		int trc = cfg->mode->teardown(&ctx->mr);
+
+		/* a failure only teardown can see (a handler process that died) */
+		if (trc && !rc && !wrc)
+			rc = trc;
+	}
 	if (ctx->anat_on && !wrc && !rc)
 		anat_rep_end(ctx, rr);
 	if (wrc) {
@@ -829,6 +843,7 @@ static void ctx_free(struct run_ctx *ctx)
 	anatomy_free(&ctx->anat);
 	free(ctx->v);
 	image_destroy(&ctx->img);
+	memfile_close(&ctx->memfile);
 }
 
 static void set_state(struct run_result *res, enum run_state st, const char *why)
@@ -885,6 +900,11 @@ static int setup_handlers(struct run_ctx *ctx, struct run_result *res, const int
 		warn_spin_shared(cfg, vcpu_cpus, res->handler_cpus);
 	if (!cfg->record_latency)
 		return 0;
+	if (cfg->handler == HANDLER_PROCESS) {
+		ctx->anat_unavailable = "the handler runs in another process (--handler process), "
+					"away from the mailboxes that time each fault's parts";
+		return 0;
+	}
 	if (!(probe_host()->uffd_features & UFFD_FEATURE_THREAD_ID)) {
 		ctx->anat_unavailable = "needs UFFD_FEATURE_THREAD_ID (Linux 4.14+) to match fault "
 					"messages to the vCPUs that caused them";
@@ -920,7 +940,7 @@ static bool skip_if_unsupported(const struct fb_config *cfg, struct run_result *
 
 int run_config(const struct fb_config *cfg, struct run_result *res)
 {
-	struct run_ctx ctx = { .cfg = cfg };
+	struct run_ctx ctx = { .cfg = cfg, .memfile = { .fd = -1 } };
 	struct hugetlb_reservation hr;
 	int *cpus = NULL, rc;
 	unsigned total = cfg->warmup + cfg->reps;
@@ -967,6 +987,11 @@ int run_config(const struct fb_config *cfg, struct run_result *res)
 	if (rc)
 		goto fail;
 	res->image_zero_pages = ctx.img.nzero;
+	if (cfg->handler == HANDLER_PROCESS) {
+		rc = memfile_write(&ctx.memfile, cfg, &ctx.img, &ctx.err);
+		if (rc)
+			goto fail;
+	}
 	rc = topo_assign(cfg->pin, cfg->vcpus, cpus, &res->oversubscribed);
 	if (rc) {
 		fb_errf(&ctx.err, "hwloc: cannot read the CPU topology: %s", strerror(-rc));

@@ -285,6 +285,14 @@ static void spin_ns(uint64_t ns)
 		;
 }
 
+void uffd_service_wait(uint64_t delay_us, uint64_t slowdown_ns)
+{
+	if (delay_us)
+		service_delay(delay_us);
+	if (slowdown_ns)
+		spin_ns(slowdown_ns);
+}
+
 /* A resolve that failed for good: the first one ends the repetition
  * (run.c's watchdog loop looks), with the page and the errno. */
 static void report_fatal(struct mode_run *r, const struct uffd_msg *m, int e)
@@ -321,10 +329,7 @@ static int handle_batch(struct uffd_handler *h, size_t n, uint64_t t_msg)
 						 (m->arg.pagefault.address - (uintptr_t)s->run->gm->base) /
 							 s->run->cfg->page_size,
 						 t_msg);
-			if (delay)
-				service_delay(delay);
-			if (slow)
-				spin_ns(slow);
+			uffd_service_wait(delay, slow);
 		} else {
 			h->c.uffd_events++;
 		}
@@ -379,17 +384,16 @@ static int wait_ready(struct uffd_handler *h)
 	}
 }
 
-/* Where this read ran, into h->seen (a few ns: sched_getcpu reads rseq). */
-static void note_cpu(struct uffd_handler *h)
+void handler_seen_note(struct handler_seen *seen, const uint64_t *vcpu_cpus)
 {
 	int cpu = sched_getcpu();
 
-	h->seen.reads++;
+	seen->reads++;
 	if (cpu < 0 || cpu >= FB_MAX_CPUS)
 		return;
-	h->seen.cpus[cpu / 64] |= 1ULL << (cpu % 64);
-	if (h->srv->vcpu_cpus[cpu / 64] & (1ULL << (cpu % 64)))
-		h->seen.reads_on_vcpu_cpus++;
+	seen->cpus[cpu / 64] |= 1ULL << (cpu % 64);
+	if (vcpu_cpus[cpu / 64] & (1ULL << (cpu % 64)))
+		seen->reads_on_vcpu_cpus++;
 }
 
 static void *handler_main(void *arg)
@@ -418,7 +422,7 @@ static void *handler_main(void *arg)
 		}
 		t_msg = fb_ticks();
 		h->c.reads++;
-		note_cpu(h);
+		handler_seen_note(&h->seen, h->srv->vcpu_cpus);
 		atomic_store_explicit(&h->srv->run->last_read_ns, fb_mono_ns(), memory_order_relaxed);
 		if (handle_batch(h, (size_t)n / sizeof(struct uffd_msg), t_msg))
 			break;
@@ -467,6 +471,7 @@ void uffd_server_init(struct uffd_server *s, struct mode_run *run, uffd_msg_fn o
 {
 	memset(s, 0, sizeof(*s));
 	s->run = run;
+	s->tr = run->cfg->handler == HANDLER_PROCESS ? &handler_process : &handler_threads;
 	s->on_msg = on_msg;
 	s->stop_fd = -1;
 	for (unsigned i = 0; i < FB_MAX_VCPUS; i++)
@@ -525,6 +530,26 @@ int uffd_server_start(struct uffd_server *s, struct fb_err *err)
 	return 0;
 }
 
+void uffd_counters_add(struct mode_counters *t, const struct mode_counters *c)
+{
+	t->uffd_msgs += c->uffd_msgs;
+	t->uffd_events += c->uffd_events;
+	t->reads += c->reads;
+	t->empty_reads += c->empty_reads;
+	t->copy_ioctls += c->copy_ioctls;
+	t->zeropage_ioctls += c->zeropage_ioctls;
+	t->continue_ioctls += c->continue_ioctls;
+	t->wake_ioctls += c->wake_ioctls;
+	t->pages_copied += c->pages_copied;
+	t->pages_zeroed += c->pages_zeroed;
+	t->eexist += c->eexist;
+	t->eagain += c->eagain;
+	t->enomem += c->enomem;
+	if (c->ioctl_errors && !t->ioctl_errors)
+		t->first_error = c->first_error;
+	t->ioctl_errors += c->ioctl_errors;
+}
+
 void uffd_server_stop(struct uffd_server *s)
 {
 	uint64_t one = 1;
@@ -542,22 +567,7 @@ void uffd_server_stop(struct uffd_server *s)
 			close(h->epfd);
 		free(h->msgs);
 		image_pool_destroy(&h->pool);
-		t->uffd_msgs += h->c.uffd_msgs;
-		t->uffd_events += h->c.uffd_events;
-		t->reads += h->c.reads;
-		t->empty_reads += h->c.empty_reads;
-		t->copy_ioctls += h->c.copy_ioctls;
-		t->zeropage_ioctls += h->c.zeropage_ioctls;
-		t->continue_ioctls += h->c.continue_ioctls;
-		t->wake_ioctls += h->c.wake_ioctls;
-		t->pages_copied += h->c.pages_copied;
-		t->pages_zeroed += h->c.pages_zeroed;
-		t->eexist += h->c.eexist;
-		t->eagain += h->c.eagain;
-		t->enomem += h->c.enomem;
-		if (h->c.ioctl_errors && !t->ioctl_errors)
-			t->first_error = h->c.first_error;
-		t->ioctl_errors += h->c.ioctl_errors;
+		uffd_counters_add(t, &h->c);
 		hist_merge(&s->run->service, &h->service);
 		if (s->run->handlers_seen && i < s->run->cfg->handlers)
 			s->run->handlers_seen[i] = h->seen;
@@ -608,3 +618,15 @@ int uffd_continue(struct uffd_handler *h, uint64_t dst, uint64_t len)
 		}
 	}
 }
+
+static int threads_stop(struct uffd_server *s)
+{
+	uffd_server_stop(s);
+	return 0;
+}
+
+const struct handler_transport handler_threads = {
+	.name = "thread",
+	.start = uffd_server_start,
+	.stop = threads_stop,
+};

@@ -48,8 +48,22 @@ struct uffd_handler {
 	struct handler_seen seen;  /* where it ran; seen.cpu: where it is pinned */
 } __attribute__((aligned(FB_CACHELINE)));
 
+/* Where a server's handlers run (--handler): threads of faultbench
+ * (uffd.c), or a process that is handed the uffd with Firecracker's
+ * handshake (hproc.c). start() runs after the uffds are registered; stop()
+ * leaves the counters summed into the run, and returns 0 or -errno (a
+ * handler that failed in a way the counters cannot show, with run->err). */
+struct handler_transport {
+	const char *name;
+	int (*start)(struct uffd_server *s, struct fb_err *err);
+	int (*stop)(struct uffd_server *s);
+};
+extern const struct handler_transport handler_threads, handler_process;
+
 struct uffd_server {
 	struct mode_run *run;
+	const struct handler_transport *tr;  /* the run's --handler */
+	void *tr_state;                      /* the transport's own */
 	unsigned nuffds;
 	int uffds[FB_MAX_VCPUS];
 	uint64_t range_ioctls;  /* ioctls every registered range supports */
@@ -71,6 +85,14 @@ void uffd_server_close(struct uffd_server *s);
 int uffd_server_start(struct uffd_server *s, struct fb_err *err);
 /* Stop and join the handlers; sum their counters and service times into run. */
 void uffd_server_stop(struct uffd_server *s);
+/* Add one handler's counters into the run's total t. */
+void uffd_counters_add(struct mode_counters *t, const struct mode_counters *c);
+/* Where a handler's read() that returned messages ran (sched_getcpu(), an
+ * rseq read): into seen, against the CPUs the vCPUs are pinned to. */
+void handler_seen_note(struct handler_seen *seen, const uint64_t *vcpu_cpus);
+/* Per fault, before the resolve: --service-delay-us, and the test-only
+ * slowdown. */
+void uffd_service_wait(uint64_t delay_us, uint64_t slowdown_ns);
 
 /* UFFDIO_COPY / UFFDIO_ZEROPAGE of [dst, dst+len), counted into c. EEXIST
  * (another resolver won) is success; without dontwake the range is then
@@ -97,7 +119,7 @@ int uffd_continue(struct uffd_handler *h, uint64_t dst, uint64_t len);
 /* The uffd-stock building blocks other uffd modes reuse. */
 int uffd_stock_setup_server(struct mode_run *r, struct uffd_server *s, uffd_msg_fn fn,
 			    uint64_t features, uint64_t reg_mode);
-void uffd_stock_teardown_server(struct mode_run *r, struct uffd_server *s);
+int uffd_stock_teardown_server(struct mode_run *r, struct uffd_server *s);
 int uffd_account_resolved(struct mode_run *r, uint64_t touched);
 int uffd_account_check(struct mode_run *r, uint64_t touched, uint64_t resolved, const char *verb);
 int uffd_check_sharing(const struct fb_config *cfg, struct fb_err *err);

@@ -69,6 +69,13 @@ row "handler CPU that is not online" run --handler-cpus 0,4095
 row "handlers beside unpinned vCPUs" run --mode uffd-stock --handler-cpus other --pin none
 row "injection into a mode with no resolver" run --mode none --inject corrupt-copy:1
 row "injected page outside the region" run --mode uffd-stock --inject drop-copy:99999999 --size 4M
+row "unknown handler kind" run --handler fork
+row "handler process for a mode without one" run --handler process --mode none
+row "handler process with per-vCPU uffds" run --mode uffd-stock --handler process --uffd per-vcpu --vcpus 2
+row "unknown page cache state" run --page-cache bogus
+row "page cache state without a handler process" run --mode uffd-stock --page-cache cold
+row "image file in a missing directory" run --mode uffd-stock --handler process --image-file /nonexistent/dir/img
+row "handler without its arguments" handler
 row "unknown command" frobnicate
 suite "unknown field" '[m]\nmode: none\nsise: 4M\n'
 suite "bad size" '[m]\nmode: none\nsize: 64M 3X\n'

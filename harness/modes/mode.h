@@ -18,6 +18,7 @@ struct anatomy;
 struct host_caps;
 struct guest_mem;
 struct image;
+struct memfile;
 
 enum mode_flags {
 	MODE_USES_UFFD = 1 << 0,     /* needs userfaultfd to be openable */
@@ -28,6 +29,10 @@ enum mode_flags {
 	 * vCPU's own exit): --handler-cpus places the handlers, and the fault
 	 * anatomy (anatomy.h) applies. */
 	MODE_HANDLERS = 1 << 4,
+	/* Its handlers only resolve MISSING faults with COPY / ZEROPAGE from
+	 * the image, so a handler process can take them over (--handler
+	 * process: the uffd handed over with Firecracker's handshake). */
+	MODE_HANDOFF = 1 << 5,
 };
 
 /* Counted by the mode's own threads, summed after they stop. */
@@ -68,6 +73,7 @@ struct mode_run {
 	const struct fb_config *cfg;
 	struct guest_mem *gm;
 	const struct image *img;
+	const struct memfile *memfile;  /* the image as a file (--handler process), else NULL */
 	void *priv;                /* the mode's own state */
 	struct mode_counters counters;
 	struct hist service;       /* handler service time per fault, ns */

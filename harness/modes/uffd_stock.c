@@ -75,14 +75,14 @@ int uffd_stock_setup_server(struct mode_run *r, struct uffd_server *s, uffd_msg_
 		s->range_ioctls &= ioctls;
 	}
 	r->register_ns = fb_ticks_ns(fb_ticks() - t0);
-	return uffd_server_start(s, r->err);
+	return s->tr->start(s, r->err);
 }
 
-void uffd_stock_teardown_server(struct mode_run *r, struct uffd_server *s)
+int uffd_stock_teardown_server(struct mode_run *r, struct uffd_server *s)
 {
 	uint64_t slice = r->cfg->slice_pages * r->cfg->page_size, t0;
+	int rc = s->tr->stop(s);
 
-	uffd_server_stop(s);
 	t0 = fb_ticks();
 	for (unsigned i = 0; i < s->nuffds; i++) {
 		if (s->uffds[i] < 0)
@@ -94,6 +94,7 @@ void uffd_stock_teardown_server(struct mode_run *r, struct uffd_server *s)
 	}
 	r->unregister_ns = fb_ticks_ns(fb_ticks() - t0);
 	uffd_server_close(s);
+	return rc;
 }
 
 static int stock_setup(struct mode_run *r)
@@ -110,13 +111,14 @@ static int stock_setup(struct mode_run *r)
 int uffd_server_mode_teardown(struct mode_run *r)
 {
 	struct uffd_server *s = r->priv;
+	int rc;
 
 	if (!s)
 		return 0;
-	uffd_stock_teardown_server(r, s);
+	rc = uffd_stock_teardown_server(r, s);
 	free(s);
 	r->priv = NULL;
-	return 0;
+	return rc;
 }
 
 /* Every fault message is one resolve or one EEXIST, and every distinct page
@@ -157,7 +159,8 @@ const struct fault_mode mode_uffd_stock = {
 	.name = "uffd-stock",
 	.summary = "MISSING faults resolved by handler threads: UFFDIO_COPY / ZEROPAGE",
 	.needs = "Linux 4.3 (anon); 4.11 hugetlb, shmem (MISSING_HUGETLBFS/_SHMEM)",
-	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_INJECTS_ERRORS | MODE_HANDLERS,
+	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_INJECTS_ERRORS | MODE_HANDLERS |
+		 MODE_HANDOFF,
 	.check = uffd_check_sharing,
 	.unsupported = stock_unsupported,
 	.setup = stock_setup,
