@@ -80,7 +80,7 @@ static void print_anatomy(const struct fb_config *cfg, const struct rep_result *
 {
 	const struct rep_anatomy *a = rr->anat;
 
-	if (rr->handlers) {
+	if (rr->handlers && !rr->unknown) {
 		uint64_t all[FB_MAX_CPUS / 64] = { 0 };
 		const char *sep = "";
 

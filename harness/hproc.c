@@ -438,19 +438,18 @@ static int proc_start(struct uffd_server *s, struct fb_err *err)
 	return 0;
 }
 
-/* SIGTERM, then SIGKILL; reaped either way. */
-static void stop_child(struct hproc *hp)
+/* SIGTERM, then SIGKILL; reaped either way. True when it took SIGKILL. */
+static bool stop_child(struct hproc *hp)
 {
-	if (hp->pid <= 0)
-		return;
-	if (!hp->reaped) {
-		kill(-hp->pid, SIGTERM);
-		if (!child_exited(hp, HPROC_TERM_MS)) {
-			kill(-hp->pid, SIGKILL);
-			if (waitpid(hp->pid, &hp->status, 0) == hp->pid)
-				hp->reaped = true;
-		}
-	}
+	if (hp->pid <= 0 || hp->reaped)
+		return false;
+	kill(-hp->pid, SIGTERM);
+	if (child_exited(hp, HPROC_TERM_MS))
+		return false;
+	kill(-hp->pid, SIGKILL);
+	if (waitpid(hp->pid, &hp->status, 0) == hp->pid)
+		hp->reaped = true;
+	return true;
 }
 
 /* Append to the run's error: a handler that died tells the watchdog's
@@ -479,7 +478,13 @@ static int proc_stop(struct uffd_server *s)
 		pthread_join(hp->mon, NULL);
 	}
 	died = hp->reaped && hp->mon_started;
-	stop_child(hp);
+	if (stop_child(hp) && hp->mon_started) {
+		/* a handler a VMM cannot stop is a failure of its own */
+		snprintf(msg, sizeof(msg), "%.*s (pid %d) ignored SIGTERM for %.1f s; killed with "
+			 "SIGKILL", 400, hp->who, (int)hp->pid, HPROC_TERM_MS / 1e3);
+		add_err(r->err, msg);
+		rc = -ETIMEDOUT;
+	}
 	if (died) {
 		say_status(hp->status, how, sizeof(how));
 		snprintf(msg, sizeof(msg), "%.*s (pid %d) %s during the run", 400, hp->who,
