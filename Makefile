@@ -51,8 +51,14 @@ $(B)/tests/%: tests/unit/%.c $(B)/libfb.a
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(B)/libfb.a \
 		$(shell pkg-config --libs cmocka) $(LDLIBS)
 
+# A foreign snapshot-restore handler for the --handler-exec tests: on
+# purpose it links nothing of faultbench.
+$(B)/tests/min_handler: tests/handlers/min_handler.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow $(WERROR) -o $@ $<
+
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) gbench-bins
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(B)/tests/min_handler gbench-bins
 	@FB_BUILD=$(B) FB_BIN=$(abspath $(BIN)) bash tests/run.sh
 
 # make bench [SUITE=quick|ci|paper|FILE]: run the suite, then the report of

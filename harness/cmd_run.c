@@ -80,7 +80,7 @@ static void print_anatomy(const struct fb_config *cfg, const struct rep_result *
 {
 	const struct rep_anatomy *a = rr->anat;
 
-	if (rr->handlers) {
+	if (rr->handlers && !rr->unknown) {
 		uint64_t all[FB_MAX_CPUS / 64] = { 0 };
 		const char *sep = "";
 
@@ -150,6 +150,8 @@ static void print_summary(const struct run_result *res, const char *out)
 			       (double)med->setup_ns / 1e6);
 		print_hist("first touch", &med->lat);
 		print_hist("handler", &med->service);
+		if (med->unknown)
+			printf("  counters      unknown: %s\n", med->unknown);
 		if (med->counters.uffd_msgs || med->counters.copy_ioctls)
 			printf("  counters      msgs %" PRIu64 ", COPY %" PRIu64 ", ZEROPAGE %" PRIu64
 			       ", EEXIST %" PRIu64 ", EAGAIN %" PRIu64 "\n",

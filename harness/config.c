@@ -184,6 +184,8 @@ void config_usage(FILE *f)
 		"  --fault-timeout S      fail when a vCPU makes no progress for S s [10]\n"
 		"  --handler thread|process  handlers as threads, or a process that gets the\n"
 		"                         uffd by Firecracker's handshake (uffd-stock) [thread]\n"
+		"  --handler-exec CMD     process: run `CMD SOCKET MEMFILE` (CMD split on\n"
+		"                         spaces) as the handler instead of faultbench's own\n"
 		"  --image-file PATH      process: write the image there and keep it [a\n"
 		"                         temporary file, removed afterwards]\n"
 		"  --page-cache warm|cold process: cold drops the file's cached pages before\n"
@@ -218,7 +220,7 @@ enum {
 	OPT_NUMA, OPT_PIN, OPT_WORKLOAD, OPT_ACCESS, OPT_TOUCH, OPT_SEED, OPT_REPS, OPT_WARMUP, OPT_VERIFY,
 	OPT_NO_VERIFY, OPT_LATENCY, OPT_POPULATE, OPT_POP_PAR, OPT_UFFD, OPT_READERS, OPT_HANDLERS,
 	OPT_WAIT, OPT_HCPUS, OPT_BATCH, OPT_ZERO, OPT_ZERO_RUN, OPT_DELAY, OPT_RESERVE, OPT_NO_RESERVE, OPT_OVERCOMMIT,
-	OPT_INJECT, OPT_TIMEOUT, OPT_HANDLER, OPT_IMAGE_FILE, OPT_PAGE_CACHE, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
+	OPT_INJECT, OPT_TIMEOUT, OPT_HANDLER, OPT_HANDLER_EXEC, OPT_IMAGE_FILE, OPT_PAGE_CACHE, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
 };
 
 static const struct option run_options[] = {
@@ -258,6 +260,7 @@ static const struct option run_options[] = {
 	{ "inject", required_argument, NULL, OPT_INJECT },
 	{ "fault-timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "handler", required_argument, NULL, OPT_HANDLER },
+	{ "handler-exec", required_argument, NULL, OPT_HANDLER_EXEC },
 	{ "image-file", required_argument, NULL, OPT_IMAGE_FILE },
 	{ "page-cache", required_argument, NULL, OPT_PAGE_CACHE },
 	{ "exit", required_argument, NULL, OPT_EXIT },
@@ -536,6 +539,13 @@ static int parse_one(struct fb_config *c, int opt, const char *v, struct fb_err 
 		if (e < 0)
 			return bad_enum(err, "--handler", v, ENUM_LIST(handler_names, buf));
 		c->handler = (enum handler_kind)e;
+		c->handler_given = true;
+		return 0;
+	case OPT_HANDLER_EXEC:
+		if (!v[strspn(v, " ")])
+			return bad_number(err, "--handler-exec", v,
+					  "a command: a program and its arguments, split on spaces");
+		c->handler_exec = v;
 		return 0;
 	case OPT_IMAGE_FILE:
 		if (!*v)
@@ -654,6 +664,23 @@ static int check_handler(const struct fb_config *c, struct fb_err *err)
 {
 	char names[160];
 
+	if (c->handler_exec && c->handler_given && c->handler != HANDLER_PROCESS) {
+		fb_errf(err, "--handler-exec runs the handler as a process of its own: not with "
+			"--handler thread (drop it, or say --handler process)");
+		return 1;
+	}
+	if (c->handler_exec && !(c->mode->flags & MODE_HANDOFF)) {
+		fb_errf(err, "--handler-exec: mode %s cannot hand its faults to a handler process; "
+			"accepted with --mode %s", c->mode->name,
+			modes_with(MODE_HANDOFF, names, sizeof(names)));
+		return 1;
+	}
+	if (c->handler_exec && (c->inject != INJECT_NONE || c->service_delay_us)) {
+		fb_errf(err, "%s: faultbench's own handler does that; a --handler-exec handler "
+			"knows only the handshake", c->inject != INJECT_NONE ? "--inject" :
+			"--service-delay-us");
+		return 1;
+	}
 	if (c->handler != HANDLER_PROCESS) {
 		if (c->image_file || c->page_cache != PAGE_CACHE_WARM)
 			fb_errf(err, "%s: only with --handler process (handler threads copy the image "
@@ -794,6 +821,8 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 			(unsigned long long)c->inject_page, (unsigned long long)total_pages);
 		return -EINVAL;
 	}
+	if (c->handler_exec && !c->handler_given)
+		c->handler = HANDLER_PROCESS;  /* --handler-exec implies it */
 	if (check_handler(c, err))
 		return -EINVAL;
 	if (c->mode->check)
@@ -864,5 +893,7 @@ json_t *config_to_json(const struct fb_config *c)
 			    FB_ARRAY_SIZE(page_cache_names), (int)c->page_cache)));
 	if (c->image_file)
 		json_object_set_new(j, "image_file", json_string(c->image_file));
+	if (c->handler_exec)
+		json_object_set_new(j, "handler_exec", json_string(c->handler_exec));
 	return j;
 }

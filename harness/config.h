@@ -98,6 +98,8 @@ struct fb_config {
 	/* --handler process: the handler gets the uffd through Firecracker's
 	 * handshake and serves the image from a memory file (handoff.h) */
 	enum handler_kind handler;
+	bool handler_given;         /* --handler was on the command line */
+	const char *handler_exec;   /* --handler-exec: a foreign handler's command, else NULL */
 	const char *image_file;     /* NULL: a temporary file */
 	enum page_cache_kind page_cache;  /* cold: dropped before each repetition */
 

@@ -10,10 +10,17 @@
  * handshake, and waits for the handler to say it serves. A monitor thread
  * mirrors the handler's health into the run for the watchdog and reaps it if
  * it dies. stop() sends SIGTERM, then SIGKILL after HPROC_TERM_MS, always
- * reaps, and brings the counters home from the side channel. */
+ * reaps, and brings the counters home from the side channel.
+ *
+ * --handler-exec CMD: the handler is someone else's program, started as
+ * `CMD SOCKET MEMFILE` (CMD split on spaces, no shell). It gets the same
+ * handshake and nothing else: no side channel, so no counters and no "serving"
+ * signal; the watchdog and verification judge it. It is stopped as a process
+ * group, so a wrapper's children go with it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -51,6 +58,7 @@ struct hproc {
 	bool mon_started;
 	bool reaped;              /* by the monitor: the handler died on its own */
 	int status;               /* its wait status, once reaped */
+	char who[1536];           /* "handler process `CMD SOCKET MEMFILE`", for messages */
 };
 
 void hproc_signal_cleanup(void)
@@ -79,7 +87,12 @@ static bool child_exited(struct hproc *hp, int wait_ms)
 
 	if (poll(&p, 1, wait_ms) <= 0)
 		return false;
-	if (!hp->reaped && waitpid(hp->pid, &hp->status, 0) == hp->pid)
+	if (hp->reaped)
+		return true;
+	/* the leader is a zombie, so its pgid is still its own: what it
+	 * started (a wrapper's children) goes with it */
+	kill(-hp->pid, SIGKILL);
+	if (waitpid(hp->pid, &hp->status, 0) == hp->pid)
 		hp->reaped = true;
 	return true;
 }
@@ -135,9 +148,9 @@ static int make_shm(struct hproc *hp, struct uffd_server *s)
 
 /* fork + exec `faultbench handler SOCKET MEMFILE`, the side channel's fd in
  * the environment. Between fork and exec only async-signal-safe calls. */
-static int spawn(struct hproc *hp, const char *memfile, struct fb_err *err)
+static int spawn(struct hproc *hp, char *const argv[], const char *prog, struct fb_err *err)
 {
-	char fdenv[64], *argv[] = { "faultbench", "handler", sock_path, (char *)memfile, NULL };
+	char fdenv[64];
 	size_t n = 0;
 	char **envp;
 	sigset_t none;
@@ -155,7 +168,8 @@ static int spawn(struct hproc *hp, const char *memfile, struct fb_err *err)
 	snprintf(fdenv, sizeof(fdenv), "%s=%d", HANDOFF_SHM_ENV, hp->shm_fd);
 	for (n = 0; envp[n]; n++)
 		;
-	envp[n] = fdenv;
+	if (hp->shm_fd >= 0)
+		envp[n] = fdenv;
 	sigemptyset(&none);
 	sigemptyset(&dfl.sa_mask);
 	hp->pid = fork();
@@ -170,13 +184,22 @@ static int spawn(struct hproc *hp, const char *memfile, struct fb_err *err)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(127);
-		fcntl(hp->shm_fd, F_SETFD, 0); /* the side channel survives exec */
-		execve("/proc/self/exe", argv, envp);
+		if (hp->shm_fd >= 0)
+			fcntl(hp->shm_fd, F_SETFD, 0); /* the side channel survives exec */
+		if (hp->shm_fd < 0 && hp->run->handler_cpus && hp->run->handler_cpus[0] >= 0) {
+			/* our own handler pins itself; a foreign one is placed here */
+			cpu_set_t one;
+
+			CPU_ZERO(&one);
+			CPU_SET(hp->run->handler_cpus[0], &one);
+			sched_setaffinity(0, sizeof(one), &one);
+		}
+		execve(prog, argv, envp);
 		_exit(127);
 	}
 	free(envp);
 	if (hp->pid < 0) {
-		fb_errf(err, "--handler process: fork: %s", strerror(errno));
+		fb_errf(err, "%s: fork: %s", hp->who, strerror(errno));
 		return -errno;
 	}
 	hp->pidfd = (int)pidfd_open(hp->pid, 0);
@@ -186,14 +209,60 @@ static int spawn(struct hproc *hp, const char *memfile, struct fb_err *err)
 		kill(hp->pid, SIGKILL);
 		waitpid(hp->pid, &hp->status, 0);
 		hp->reaped = true;
-		fb_errf(err, "--handler process: pidfd_open: %s", strerror(e));
+		fb_errf(err, "%s: pidfd_open: %s", hp->who, strerror(e));
 		return -e;
 	}
 	return 0;
 }
 
+/* A program named without a slash, found on $PATH as execvp would, but here:
+ * between fork and exec only execve is safe. Unfound stays as named, and
+ * exec fails with 127. */
+static void find_program(const char *name, char *out, size_t n)
+{
+	const char *path = getenv("PATH"), *p, *end;
+
+	snprintf(out, n, "%s", name);
+	if (strchr(name, '/') || !path)
+		return;
+	for (p = path; *p; p = *end ? end + 1 : end) {
+		char cand[PATH_MAX];
+		int len;
+
+		end = strchrnul(p, ':');
+		len = snprintf(cand, sizeof(cand), "%.*s/%s", end == p ? 1 : (int)(end - p),
+			       end == p ? "." : p, name);
+		if (len > 0 && (size_t)len < sizeof(cand) && !access(cand, X_OK)) {
+			snprintf(out, n, "%s", cand);
+			return;
+		}
+	}
+}
+
+/* argv for `CMD SOCKET MEMFILE`: CMD split on spaces, in words (a copy of
+ * CMD the argv points into; both freed by the caller). */
+static char **exec_argv(const char *cmd, const char *memfile, char **words)
+{
+	size_t n = 0, k = 0;
+	char **argv, *save = NULL;
+
+	*words = strdup(cmd);
+	for (const char *p = cmd; *p; p++)
+		n += *p == ' ';
+	argv = calloc(n + 4, sizeof(char *));
+	if (!*words || !argv) {
+		free(argv);
+		return NULL;
+	}
+	for (char *w = strtok_r(*words, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		argv[k++] = w;
+	argv[k++] = sock_path;
+	argv[k++] = (char *)memfile;
+	return argv;
+}
+
 /* Connect once the handler listens: it must within the fault timeout. */
-static int connect_handler(struct hproc *hp, const char *memfile, struct fb_err *err)
+static int connect_handler(struct hproc *hp, struct fb_err *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	double limit_s = hp->run->cfg->fault_timeout_s;
@@ -213,19 +282,19 @@ static int connect_handler(struct hproc *hp, const char *memfile, struct fb_err 
 		e = errno;
 		close(fd);
 		if (e != ENOENT && e != ECONNREFUSED) {
-			fb_errf(err, "--handler process: connecting to %s: %s", sock_path, strerror(e));
+			fb_errf(err, "%s: connecting to %s: %s", hp->who, sock_path, strerror(e));
 			return -e;
 		}
 		if (child_exited(hp, 1)) {
 			say_status(hp->status, how, sizeof(how));
-			fb_errf(err, "handler process `faultbench handler %s %s` (pid %d) %s before it "
-				"listened on its socket", sock_path, memfile, (int)hp->pid, how);
+			fb_errf(err, "%s (pid %d) %s before it listened on its socket%s", hp->who,
+				(int)hp->pid, how, WIFEXITED(hp->status) && WEXITSTATUS(hp->status) == 127 ?
+				" (127: could it be run?)" : "");
 			return -ECHILD;
 		}
 		if (fb_mono_ns() > deadline) {
-			fb_errf(err, "handler process `faultbench handler %s %s` (pid %d) did not listen "
-				"on its socket within %.1f s (--fault-timeout); stopped", sock_path, memfile,
-				(int)hp->pid, limit_s);
+			fb_errf(err, "%s (pid %d) did not listen on its socket within %.1f s "
+				"(--fault-timeout); stopped", hp->who, (int)hp->pid, limit_s);
 			return -ETIMEDOUT;
 		}
 	}
@@ -257,9 +326,12 @@ static int wait_ready(struct hproc *hp, struct fb_err *err)
 static void mirror(struct hproc *hp)
 {
 	struct mode_run *r = hp->run;
-	int e = atomic_load_explicit(&hp->shm->fatal_errno, memory_order_acquire);
+	int e;
 	uint64_t none = 0;
 
+	if (!hp->shm)
+		return;  /* a foreign handler: only its death is seen */
+	e = atomic_load_explicit(&hp->shm->fatal_errno, memory_order_acquire);
 	atomic_store_explicit(&r->last_read_ns,
 			      atomic_load_explicit(&hp->shm->last_read_ns, memory_order_relaxed),
 			      memory_order_relaxed);
@@ -314,7 +386,11 @@ static int proc_start(struct uffd_server *s, struct fb_err *err)
 	rc = make_socket_path(err);
 	if (rc)
 		return rc;
-	rc = make_shm(hp, s);
+	snprintf(hp->who, sizeof(hp->who), "handler process `%.256s %s %.1024s`",
+		 r->cfg->handler_exec ? r->cfg->handler_exec : "faultbench handler", sock_path,
+		 r->memfile->path);
+	/* a foreign handler knows only the handshake: no side channel */
+	rc = r->cfg->handler_exec ? 0 : make_shm(hp, s);
 	if (rc) {
 		fb_errf(err, "--handler process: shared counters: %s", strerror(-rc));
 		return rc;
@@ -322,18 +398,34 @@ static int proc_start(struct uffd_server *s, struct fb_err *err)
 	hp->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (hp->stop_fd < 0)
 		return -errno;
-	rc = spawn(hp, r->memfile->path, err);
-	rc = rc ? rc : connect_handler(hp, r->memfile->path, err);
+	if (r->cfg->handler_exec) {
+		char prog[PATH_MAX], *words = NULL, **argv = exec_argv(r->cfg->handler_exec,
+								      r->memfile->path, &words);
+
+		if (!argv) {
+			free(words);
+			return -ENOMEM;
+		}
+		find_program(argv[0], prog, sizeof(prog));
+		rc = spawn(hp, argv, prog, err);
+		free(argv);
+		free(words);
+	} else {
+		char *argv[] = { "faultbench", "handler", sock_path, (char *)r->memfile->path, NULL };
+
+		rc = spawn(hp, argv, "/proc/self/exe", err);
+	}
+	rc = rc ? rc : connect_handler(hp, err);
 	if (rc)
 		return rc;
 	payload = handoff_json(&reg, 1);
 	rc = payload ? handoff_send(hp->conn, payload, s->uffds[0]) : -ENOMEM;
 	free(payload);
 	if (rc) {
-		fb_errf(err, "--handler process: sending the handshake: %s", strerror(-rc));
+		fb_errf(err, "%s: sending the handshake: %s", hp->who, strerror(-rc));
 		return rc;
 	}
-	rc = wait_ready(hp, err);
+	rc = hp->shm ? wait_ready(hp, err) : 0;
 	if (rc)
 		return rc;
 	atomic_store_explicit(&r->handlers_alive, 1, memory_order_relaxed);
@@ -346,17 +438,18 @@ static int proc_start(struct uffd_server *s, struct fb_err *err)
 	return 0;
 }
 
-/* SIGTERM, then SIGKILL; reaped either way. */
-static void stop_child(struct hproc *hp)
+/* SIGTERM, then SIGKILL; reaped either way. True when it took SIGKILL. */
+static bool stop_child(struct hproc *hp)
 {
 	if (hp->pid <= 0 || hp->reaped)
-		return;
-	kill(hp->pid, SIGTERM);
-	if (!child_exited(hp, HPROC_TERM_MS)) {
-		kill(hp->pid, SIGKILL);
-		if (waitpid(hp->pid, &hp->status, 0) == hp->pid)
-			hp->reaped = true;
-	}
+		return false;
+	kill(-hp->pid, SIGTERM);
+	if (child_exited(hp, HPROC_TERM_MS))
+		return false;
+	kill(-hp->pid, SIGKILL);
+	if (waitpid(hp->pid, &hp->status, 0) == hp->pid)
+		hp->reaped = true;
+	return true;
 }
 
 /* Append to the run's error: a handler that died tells the watchdog's
@@ -374,7 +467,7 @@ static int proc_stop(struct uffd_server *s)
 	struct mode_run *r = s->run;
 	uint64_t one = 1;
 	bool died;
-	char how[64], msg[160];
+	char how[64], msg[sizeof(hp->who) + 128];
 	int rc = 0;
 
 	if (!hp)
@@ -385,11 +478,17 @@ static int proc_stop(struct uffd_server *s)
 		pthread_join(hp->mon, NULL);
 	}
 	died = hp->reaped && hp->mon_started;
-	stop_child(hp);
+	if (stop_child(hp) && hp->mon_started) {
+		/* a handler a VMM cannot stop is a failure of its own */
+		snprintf(msg, sizeof(msg), "%.*s (pid %d) ignored SIGTERM for %.1f s; killed with "
+			 "SIGKILL", 400, hp->who, (int)hp->pid, HPROC_TERM_MS / 1e3);
+		add_err(r->err, msg);
+		rc = -ETIMEDOUT;
+	}
 	if (died) {
 		say_status(hp->status, how, sizeof(how));
-		snprintf(msg, sizeof(msg), "handler process (pid %d) %s during the run", (int)hp->pid,
-			 how);
+		snprintf(msg, sizeof(msg), "%.*s (pid %d) %s during the run", 400, hp->who,
+			 (int)hp->pid, how);
 		add_err(r->err, msg);
 		rc = -ECHILD;
 	}

@@ -179,8 +179,14 @@ static json_t *rep_json(const struct rep_result *rr)
 /* What the handler threads did, where the mode has them. */
 static json_t *with_handlers(const struct fb_config *cfg, const struct rep_result *rr, json_t *o)
 {
-	if (o && rr->handlers)
+	if (o && rr->handlers && !rr->unknown)
 		json_object_set_new(o, "handlers", handlers_json(cfg, rr->handlers));
+	if (o && rr->unknown) {
+		/* unknown, not zero */
+		json_object_set_new(o, "counters", json_null());
+		json_object_set_new(o, "service_ns", json_null());
+		json_object_set_new(o, "unknown", json_string(rr->unknown));
+	}
 	if (o && rr->anat)
 		json_object_set_new(o, "fault_anatomy", anatomy_json(rr->anat));
 	return o;
@@ -226,8 +232,8 @@ static double f_p90(const struct fb_config *c, const struct rep_result *r) { (vo
 static double f_p99(const struct fb_config *c, const struct rep_result *r) { (void)c; return hist_quantile(&r->lat, 0.99); }
 static double f_p999(const struct fb_config *c, const struct rep_result *r) { (void)c; return hist_quantile(&r->lat, 0.999); }
 static double f_max(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)r->lat.max_ns; }
-static double f_svc50(const struct fb_config *c, const struct rep_result *r) { (void)c; return hist_quantile(&r->service, 0.5); }
-static double f_svc99(const struct fb_config *c, const struct rep_result *r) { (void)c; return hist_quantile(&r->service, 0.99); }
+static double f_svc50(const struct fb_config *c, const struct rep_result *r) { (void)c; return r->unknown ? NAN : hist_quantile(&r->service, 0.5); }
+static double f_svc99(const struct fb_config *c, const struct rep_result *r) { (void)c; return r->unknown ? NAN : hist_quantile(&r->service, 0.99); }
 static double f_pop(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)r->populate_ns / 1e9; }
 static double f_reg(const struct fb_config *c, const struct rep_result *r) { (void)c; return (double)r->register_ns / 1e9; }
 static double f_upps(const struct fb_config *c, const struct rep_result *r) { (void)c; return r->rate_usable_pps; }

@@ -406,6 +406,13 @@ static void handler_state(struct run_ctx *ctx, uint64_t now, char *buf, size_t n
 		snprintf(buf, n, "no handler threads in this mode");
 		return;
 	}
+	if (ctx->cfg->handler_exec) {
+		snprintf(buf, n, "handler `%s` %s; what it read is not visible",
+			 ctx->cfg->handler_exec,
+			 atomic_load_explicit(&r->handlers_alive, memory_order_relaxed) ?
+			 "alive" : "gone");
+		return;
+	}
 	len = snprintf(buf, n, "handler threads: %u of %u alive, ",
 		       atomic_load_explicit(&r->handlers_alive, memory_order_relaxed),
 		       ctx->cfg->handlers);
@@ -701,6 +708,11 @@ teardown:
 	}
 	rr->counters = ctx->mr.counters;
 	rr->service = ctx->mr.service;
+	if (cfg->handler_exec)
+		rr->unknown = "the handler is a program of its own (--handler-exec): its counters, "
+			      "service time and reads are not visible to faultbench, so they are "
+			      "left out and the resolve accounting was skipped; fault latency and "
+			      "verification stand";
 	rr->register_ns = ctx->mr.register_ns;
 	rr->unregister_ns = ctx->mr.unregister_ns;
 	rr->populate_ns = ctx->mr.populate_ns;
@@ -723,7 +735,7 @@ teardown:
 				rc = -EBADMSG;
 			}
 		}
-		if (!rc && cfg->mode->account)
+		if (!rc && cfg->mode->account && !rr->unknown)
 			rc = cfg->mode->account(&ctx->mr, rr->touched);
 	}
 	if (!ctx->abandoned) {

@@ -60,6 +60,9 @@ struct rep_result {
 	json_t *mode_data;       /* the mode's own figures, or NULL */
 	struct rep_anatomy *anat;        /* the fault anatomy, NULL when not recorded */
 	struct handler_seen *handlers;   /* [cfg->handlers] where they ran, NULL: no handlers */
+	/* Why counters, service time and handlers are unknown (a foreign
+	 * handler, --handler-exec), NULL when they were measured. */
+	const char *unknown;
 };
 
 enum run_state { RUN_OK, RUN_SKIPPED, RUN_FAILED, RUN_INTERRUPTED };

@@ -1,6 +1,8 @@
 # --handler process: the uffd goes to `faultbench handler SOCKET MEMFILE`
 # by Firecracker's handshake. The guest is verified as ever, the counters
 # come home, and no handler, socket or temporary image outlives the run.
+# --handler-exec: the same for a foreign handler (tests/handlers/min_handler.c),
+# whose counters are unknown, and for each way it can misbehave.
 
 # The handler's socket and the temporary image go to $TMPDIR: the test's own.
 hp_env() {
@@ -11,7 +13,8 @@ hp_env() {
 # No handler process of this test's, and nothing in its $TMPDIR.
 nothing_left() { # what
 	local left
-	left=$(pgrep -f "faultbench handler $TMPDIR" || true)
+	# the socket's path is in every handler's arguments, ours or foreign
+	left=$(pgrep -f -- "$TMPDIR/faultbench-handler-" || true)
 	[ -z "$left" ] || { ps -o pid,args -p "$left"; fail "$1: handler process left: $left"; }
 	left=$(ls -A "$TMPDIR")
 	[ -z "$left" ] || fail "$1: left in \$TMPDIR: $left"
@@ -116,7 +119,7 @@ t_process_dropped_fault_trips_watchdog() {
 t_process_dies_mid_run() {
 	hp_env
 	must_fail "a handler process that died" \
-		'watchdog: vCPU 0 .* page 5 .*0 of 1 alive.*handler process (pid [0-9]*) exited with status 3 during the run' \
+		'watchdog: vCPU 0 .* page 5 .*0 of 1 alive.*handler process `faultbench handler .*` (pid [0-9]*) exited with status 3 during the run' \
 		--size 8M --inject kill-handler:5 --fault-timeout 2
 }
 
@@ -205,9 +208,104 @@ t_process_bad_inputs() {
 --wait spin|--mode uffd-stock --handler process --wait spin
 --inject eagain-copy|--mode uffd-stock --handler process --inject eagain-copy:1
 --image-file|--mode uffd-stock --handler process --image-file /nonexistent/dir/img
+--handler-exec: mode zero-unreg|--mode zero-unreg --handler-exec /bin/true
+--handler thread|--mode uffd-stock --handler thread --handler-exec /bin/true
+--service-delay-us|--mode uffd-stock --handler-exec /bin/true --service-delay-us 5
 EOF
 	fbrun handler
 	expect_rc 2 "faultbench handler without arguments"
 	grep -q 'usage: faultbench handler SOCKET MEMFILE' "$T/out" || fail "usage: $(cat "$T/out")"
 	nothing_left "after bad input"
+}
+
+# --handler-exec: the tests' own foreign handler, built by `make test`
+MINH=${FB_ROOT:-$PWD}/${FB_BUILD:-build}/tests/min_handler
+need_minh() {
+	[ -x "$MINH" ] || fail "no $MINH: build it with make $MINH"
+}
+
+t_exec_foreign_handler_serves_unknown_counters() {
+	local flags=(--mode uffd-stock --size 16M --vcpus 2 --reps 2 --warmup 0 --zero-fraction 0.25)
+	hp_env
+	need_minh
+	run_ok_or_skip "$T/set/exec.json" "${flags[@]}" --handler-exec "$MINH" || return $?
+	nothing_left "after the run"
+	[ "$(jget "$T/set/exec.json" .config.handler_exec)" = "$MINH" ] || fail "config.handler_exec"
+	[ "$(jget "$T/set/exec.json" .config.handler)" = process ] || fail "--handler-exec implies process"
+	# the guest holds the memory file's bytes; what the handler did is unknown, not zero
+	jq -e '.runs | all(.verify.ok and .verify.pages_checked > 0 and .aggregate.touched_pages == 4096
+		and .counters == null and .service_ns == null and (has("handlers") | not)
+		and (.unknown | test("accounting was skipped")) and .fault_lat_ns.count > 0)' \
+		"$T/set/exec.json" >/dev/null || fail "runs: $(jq -c '[.runs[] | {verify, counters, unknown}]' "$T/set/exec.json")"
+	jq -e '.summary.service_p50_ns.n == 0 and .summary.fault_lat_p50_ns.n == 2' "$T/set/exec.json" >/dev/null ||
+		fail "summary: service time must be left out, latency kept"
+	# report, compare and gate load it, beside a run of faultbench's own handler
+	run_ok_or_skip "$T/set2/own.json" "${flags[@]}" --handler process || return $?
+	cp "$T/set/exec.json" "$T/set2/"
+	fbrun report "$T/set2" --out "$T/rep" --quiet
+	expect_rc 0 "report of a set with a foreign handler's run"
+	fbrun compare "$T/set" "$T/set2"
+	expect_rc 0 "compare with a foreign handler's run"
+	fbrun gate --baseline "$T/set" --current "$T/set" --json "$T/g.json"
+	# a verdict (0 pass, 1 regression, 3 inconclusive: one run a side), not a load error
+	case $RC in 0 | 1 | 3) ;; *) cat "$T/out"; fail "gate exit $RC on a foreign handler's run" ;; esac
+	jq -e '[.rows[] | select(.metric == "fault_lat_p50_ns")] | length == 1' "$T/g.json" >/dev/null ||
+		fail "the gate did not compare the foreign handler's fault latency"
+	nothing_left "after report"
+}
+
+# Each misbehaviour of a foreign handler ends the run with its own clear
+# failure, within the fault timeout plus SIGTERM's grace, and leaves nothing.
+exec_fails() { # what regex misbehaviour flags...
+	local what=$1 re=$2 how=$3
+	shift 3
+	must_fail "$what" "$re" --handler-exec "$MINH --misbehave $how" "$@"
+	[ "$(jget "$T/r.json" .config.handler_exec)" = "$MINH --misbehave $how" ] || fail "$what: handler_exec"
+}
+
+t_exec_never_listens() {
+	hp_env
+	need_minh
+	exec_fails "a foreign handler that never listens" \
+		'handler process `.*min_handler --misbehave never-listen .*` (pid [0-9]*) did not listen on its socket within 1.0 s' \
+		never-listen --size 4M --fault-timeout 1
+}
+
+t_exec_dies_mid_run() {
+	hp_env
+	need_minh
+	exec_fails "a foreign handler that died" \
+		'watchdog: vCPU 0 .* page 64 .*handler `.*--misbehave die` gone.*exited with status 3 during the run' \
+		die --size 8M --fault-timeout 1
+}
+
+t_exec_wrong_page_fails_verify() {
+	hp_env
+	need_minh
+	exec_fails "a foreign handler serving the next page" 'verification failed: page 0 ' \
+		wrong-page --size 8M --vcpus 2
+	[ "$(jget "$T/r.json" '.runs[0].verify.bad_pages')" -gt 0 ] || fail "no bad page counted"
+}
+
+t_exec_ignores_sigterm() {
+	hp_env
+	need_minh
+	exec_fails "a foreign handler that ignores SIGTERM" \
+		'handler process `.*--misbehave ignore-term .*` (pid [0-9]*) ignored SIGTERM for 2.0 s; killed with SIGKILL' \
+		ignore-term --size 4M
+}
+
+t_exec_cannot_run() {
+	hp_env
+	must_fail "a handler that is not there" \
+		'handler process `/nonexistent/handler .*` (pid [0-9]*) exited with status 127 before it listened' \
+		--size 4M --handler-exec /nonexistent/handler
+	# a wrapper's child goes with it: the wrapper leaves on SIGTERM, its child
+	# ignores SIGTERM, and the process group's SIGKILL ends the child
+	need_minh
+	printf '#!/bin/sh\n"%s" --misbehave ignore-term "$@" &\nwait\n' "$MINH" >"$T/wrap.sh"
+	chmod +x "$T/wrap.sh"
+	run_ok_or_skip "$T/w.json" --mode uffd-stock --size 4M --reps 2 --warmup 0 \
+		--handler-exec "$T/wrap.sh" || return $?
+	nothing_left "after a wrapped handler"
 }
