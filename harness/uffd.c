@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -233,6 +234,50 @@ int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len,
 	return 0;
 }
 
+int uffd_move(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len)
+{
+	struct uffdio_move mv;
+	unsigned nomem = 0;
+	int rc;
+
+	while (len) {
+		mv = (struct uffdio_move){ .dst = dst, .src = src, .len = len };
+		c->move_ioctls++;
+		if (!resolve_ioctl(uffd, UFFDIO_MOVE, &mv)) {
+			c->pages_moved++;
+			return 0;
+		}
+		if (errno == EEXIST) {
+			/* already there: the staging page stays ours, the faulter is woken */
+			c->eexist++;
+			wake_range(uffd, c, dst, len);
+			return 0;
+		}
+		rc = resolve_failed(c, errno, &nomem);
+		if (rc < 0)
+			return rc;
+		/* a partial move: go on from where the kernel stopped */
+		if (mv.move > 0) {
+			dst += (uint64_t)mv.move;
+			src += (uint64_t)mv.move;
+			len -= (uint64_t)mv.move;
+		}
+	}
+	c->pages_moved++;
+	return 0;
+}
+
+/* COPY from src, or (--resolve move) fill the staging page from src and
+ * move it in. The move left the staging page a hole, so this memcpy first
+ * faults a fresh anonymous page there: that refill is part of the move path. */
+static int install_page(struct uffd_handler *h, uint64_t dst, uint64_t src, uint64_t len)
+{
+	if (!h->staging)
+		return uffd_copy(h->uffd, &h->c, dst, src, len, false);
+	memcpy(h->staging, (const void *)(uintptr_t)src, len);
+	return uffd_move(h->uffd, &h->c, dst, (uintptr_t)h->staging, len);
+}
+
 int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint64_t page)
 {
 	const struct fb_config *cfg = s->run->cfg;
@@ -261,9 +306,9 @@ int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint6
 	if (image_is_zero(img, src_page) && (s->range_ioctls & (1ULL << _UFFDIO_ZEROPAGE)))
 		rc = uffd_zeropage(h->uffd, &h->c, dst, ps, false);
 	else
-		rc = uffd_copy(h->uffd, &h->c, dst, image_pool_page(&h->pool, img, src_page), ps, false);
+		rc = install_page(h, dst, image_pool_page(&h->pool, img, src_page), ps);
 	if (!rc && cfg->inject == INJECT_DUPLICATE_COPY && page == cfg->inject_page)
-		rc = uffd_copy(h->uffd, &h->c, dst, image_pool_page(&h->pool, img, src_page), ps, false);
+		rc = install_page(h, dst, image_pool_page(&h->pool, img, src_page), ps);
 	inject_times = 0;
 	return rc;
 }
@@ -450,6 +495,15 @@ static int handler_init(struct uffd_server *s, struct uffd_handler *h, int uffd)
 		if (rc)
 			return rc;
 	}
+	if (s->copies && s->run->cfg->resolve == RESOLVE_MOVE) {
+		uint64_t ps = s->run->cfg->page_size;
+		void *p = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return -errno;
+		memset(p, 0, ps); /* faulted in now, not on the first resolve */
+		h->staging = p;
+	}
 	if (s->run->cfg->wait != WAIT_EPOLL)
 		return 0;
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -542,6 +596,8 @@ void uffd_counters_add(struct mode_counters *t, const struct mode_counters *c)
 	t->wake_ioctls += c->wake_ioctls;
 	t->pages_copied += c->pages_copied;
 	t->pages_zeroed += c->pages_zeroed;
+	t->move_ioctls += c->move_ioctls;
+	t->pages_moved += c->pages_moved;
 	t->eexist += c->eexist;
 	t->eagain += c->eagain;
 	t->enomem += c->enomem;
@@ -567,6 +623,8 @@ void uffd_server_stop(struct uffd_server *s)
 			close(h->epfd);
 		free(h->msgs);
 		image_pool_destroy(&h->pool);
+		if (h->staging)
+			munmap(h->staging, s->run->cfg->page_size);
 		uffd_counters_add(t, &h->c);
 		hist_merge(&s->run->service, &h->service);
 		if (s->run->handlers_seen && i < s->run->cfg->handlers)
