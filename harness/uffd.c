@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,9 +167,34 @@ static int resolve_failed(struct mode_counters *c, int e, unsigned *nomem)
 	return -e;
 }
 
-int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len,
-	      bool dontwake)
+/* After a failed COPY, ZEROPAGE or MOVE: 0 when the page is there after all
+ * (EEXIST: another resolver won; counted, and without dontwake the range is
+ * woken for a faulter asleep on it), 1 to retry, or -errno. */
+static int resolve_retry(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len,
+			 bool dontwake, unsigned *nomem)
 {
+	if (errno == EEXIST) {
+		c->eexist++;
+		if (!dontwake)
+			wake_range(uffd, c, dst, len);
+		return 0;
+	}
+	return resolve_failed(c, errno, nomem);
+}
+
+/* COPY, or MOVE: struct uffdio_move has uffdio_copy's layout (dst, src,
+ * len, mode, then the bytes done) and the same DONTWAKE bit, so one loop
+ * serves both. */
+_Static_assert(sizeof(struct uffdio_move) == sizeof(struct uffdio_copy) &&
+		       offsetof(struct uffdio_move, move) == offsetof(struct uffdio_copy, copy) &&
+		       UFFDIO_MOVE_MODE_DONTWAKE == UFFDIO_COPY_MODE_DONTWAKE,
+	       "uffdio_move is laid out as uffdio_copy");
+
+static int copy_or_move(int uffd, struct mode_counters *c, bool move, uint64_t dst, uint64_t src,
+			uint64_t len, bool dontwake)
+{
+	uint64_t *ioctls = move ? &c->move_ioctls : &c->copy_ioctls;
+	uint64_t *pages = move ? &c->pages_moved : &c->pages_copied;
 	struct uffdio_copy cp;
 	unsigned nomem = 0;
 	int rc;
@@ -176,30 +202,30 @@ int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uin
 	while (len) {
 		cp = (struct uffdio_copy){ .dst = dst, .src = src, .len = len,
 					   .mode = dontwake ? UFFDIO_COPY_MODE_DONTWAKE : 0 };
-		c->copy_ioctls++;
-		if (!resolve_ioctl(uffd, UFFDIO_COPY, &cp)) {
-			c->pages_copied++;
+		(*ioctls)++;
+		if (!resolve_ioctl(uffd, move ? UFFDIO_MOVE : UFFDIO_COPY, &cp)) {
+			(*pages)++;
 			return 0;
 		}
-		if (errno == EEXIST) {
-			/* someone else filled it: make sure a sleeping faulter is awake */
-			c->eexist++;
-			if (!dontwake)
-				wake_range(uffd, c, dst, len);
-			return 0;
-		}
-		rc = resolve_failed(c, errno, &nomem);
-		if (rc < 0)
+		/* EEXIST: someone else filled it (a move leaves our staging page ours) */
+		rc = resolve_retry(uffd, c, dst, len, dontwake, &nomem);
+		if (rc <= 0)
 			return rc;
-		/* a partial copy: go on from where the kernel stopped */
+		/* a partial copy or move: go on from where the kernel stopped */
 		if (cp.copy > 0) {
 			dst += (uint64_t)cp.copy;
 			src += (uint64_t)cp.copy;
 			len -= (uint64_t)cp.copy;
 		}
 	}
-	c->pages_copied++;
+	(*pages)++;
 	return 0;
+}
+
+int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len,
+	      bool dontwake)
+{
+	return copy_or_move(uffd, c, false, dst, src, len, dontwake);
 }
 
 int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len, bool dontwake)
@@ -216,14 +242,8 @@ int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len,
 			c->pages_zeroed++;
 			return 0;
 		}
-		if (errno == EEXIST) {
-			c->eexist++;
-			if (!dontwake)
-				wake_range(uffd, c, dst, len);
-			return 0;
-		}
-		rc = resolve_failed(c, errno, &nomem);
-		if (rc < 0)
+		rc = resolve_retry(uffd, c, dst, len, dontwake, &nomem);
+		if (rc <= 0)
 			return rc;
 		if (zp.zeropage > 0) {
 			dst += (uint64_t)zp.zeropage;
@@ -236,35 +256,7 @@ int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len,
 
 int uffd_move(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len)
 {
-	struct uffdio_move mv;
-	unsigned nomem = 0;
-	int rc;
-
-	while (len) {
-		mv = (struct uffdio_move){ .dst = dst, .src = src, .len = len };
-		c->move_ioctls++;
-		if (!resolve_ioctl(uffd, UFFDIO_MOVE, &mv)) {
-			c->pages_moved++;
-			return 0;
-		}
-		if (errno == EEXIST) {
-			/* already there: the staging page stays ours, the faulter is woken */
-			c->eexist++;
-			wake_range(uffd, c, dst, len);
-			return 0;
-		}
-		rc = resolve_failed(c, errno, &nomem);
-		if (rc < 0)
-			return rc;
-		/* a partial move: go on from where the kernel stopped */
-		if (mv.move > 0) {
-			dst += (uint64_t)mv.move;
-			src += (uint64_t)mv.move;
-			len -= (uint64_t)mv.move;
-		}
-	}
-	c->pages_moved++;
-	return 0;
+	return copy_or_move(uffd, c, true, dst, src, len, false);
 }
 
 /* COPY from src, or (--resolve move) fill the staging page from src and
