@@ -153,9 +153,11 @@ static void print_summary(const struct run_result *res, const char *out)
 		if (med->unknown)
 			printf("  counters      unknown: %s\n", med->unknown);
 		if (med->counters.uffd_msgs || med->counters.copy_ioctls)
-			printf("  counters      msgs %" PRIu64 ", COPY %" PRIu64 ", ZEROPAGE %" PRIu64
+			printf("  counters      msgs %" PRIu64 ", %s %" PRIu64 ", ZEROPAGE %" PRIu64
 			       ", EEXIST %" PRIu64 ", EAGAIN %" PRIu64 "\n",
-			       med->counters.uffd_msgs, med->counters.copy_ioctls,
+			       med->counters.uffd_msgs, med->counters.move_ioctls ? "MOVE" : "COPY",
+			       med->counters.move_ioctls ? med->counters.move_ioctls :
+							   med->counters.copy_ioctls,
 			       med->counters.zeropage_ioctls, med->counters.eexist,
 			       med->counters.eagain);
 		print_anatomy(cfg, med);

@@ -48,6 +48,9 @@ static const struct enum_name onoff_names[] = { { "on", 1 }, { "off", 0 } };
 static const struct enum_name handler_names[] = {
 	{ "thread", HANDLER_THREAD }, { "process", HANDLER_PROCESS },
 };
+static const struct enum_name resolve_names[] = {
+	{ "copy", RESOLVE_COPY }, { "move", RESOLVE_MOVE },
+};
 static const struct enum_name page_cache_names[] = {
 	{ "warm", PAGE_CACHE_WARM }, { "cold", PAGE_CACHE_COLD },
 };
@@ -186,6 +189,8 @@ void config_usage(FILE *f)
 		"                         uffd by Firecracker's handshake (uffd-stock) [thread]\n"
 		"  --handler-exec CMD     process: run `CMD SOCKET MEMFILE` (CMD split on\n"
 		"                         spaces) as the handler instead of faultbench's own\n"
+		"  --resolve copy|move    UFFDIO_COPY, or fill a staging page and UFFDIO_MOVE\n"
+		"                         it in (Linux 6.8+, --backing anon, threads) [copy]\n"
 		"  --image-file PATH      process: write the image there and keep it [a\n"
 		"                         temporary file, removed afterwards]\n"
 		"  --page-cache warm|cold process: cold drops the file's cached pages before\n"
@@ -220,7 +225,7 @@ enum {
 	OPT_NUMA, OPT_PIN, OPT_WORKLOAD, OPT_ACCESS, OPT_TOUCH, OPT_SEED, OPT_REPS, OPT_WARMUP, OPT_VERIFY,
 	OPT_NO_VERIFY, OPT_LATENCY, OPT_POPULATE, OPT_POP_PAR, OPT_UFFD, OPT_READERS, OPT_HANDLERS,
 	OPT_WAIT, OPT_HCPUS, OPT_BATCH, OPT_ZERO, OPT_ZERO_RUN, OPT_DELAY, OPT_RESERVE, OPT_NO_RESERVE, OPT_OVERCOMMIT,
-	OPT_INJECT, OPT_TIMEOUT, OPT_HANDLER, OPT_HANDLER_EXEC, OPT_IMAGE_FILE, OPT_PAGE_CACHE, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
+	OPT_INJECT, OPT_TIMEOUT, OPT_HANDLER, OPT_HANDLER_EXEC, OPT_RESOLVE, OPT_IMAGE_FILE, OPT_PAGE_CACHE, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
 };
 
 static const struct option run_options[] = {
@@ -261,6 +266,7 @@ static const struct option run_options[] = {
 	{ "fault-timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "handler", required_argument, NULL, OPT_HANDLER },
 	{ "handler-exec", required_argument, NULL, OPT_HANDLER_EXEC },
+	{ "resolve", required_argument, NULL, OPT_RESOLVE },
 	{ "image-file", required_argument, NULL, OPT_IMAGE_FILE },
 	{ "page-cache", required_argument, NULL, OPT_PAGE_CACHE },
 	{ "exit", required_argument, NULL, OPT_EXIT },
@@ -541,6 +547,12 @@ static int parse_one(struct fb_config *c, int opt, const char *v, struct fb_err 
 		c->handler = (enum handler_kind)e;
 		c->handler_given = true;
 		return 0;
+	case OPT_RESOLVE:
+		e = ENUM_LOOKUP(resolve_names, v);
+		if (e < 0)
+			return bad_enum(err, "--resolve", v, ENUM_LIST(resolve_names, buf));
+		c->resolve = (enum resolve_kind)e;
+		return 0;
 	case OPT_HANDLER_EXEC:
 		if (!v[strspn(v, " ")])
 			return bad_number(err, "--handler-exec", v,
@@ -708,6 +720,30 @@ static int check_handler(const struct fb_config *c, struct fb_err *err)
 	return 1;
 }
 
+/* UFFDIO_MOVE moves anonymous private pages only, and only faultbench's
+ * own handler threads hold a staging pool to move from. */
+static int check_resolve(const struct fb_config *c, struct fb_err *err)
+{
+	char names[160];
+
+	if (c->resolve != RESOLVE_MOVE)
+		return 0;
+	if (!(c->mode->flags & MODE_MOVES))
+		fb_errf(err, "--resolve move: mode %s does not resolve with UFFDIO_MOVE; accepted "
+			"with --mode %s (else --resolve copy)", c->mode->name,
+			modes_with(MODE_MOVES, names, sizeof(names)));
+	else if (c->backing->flags & (BK_SHARED | BK_HUGETLB | BK_THP))
+		fb_errf(err, "--resolve move: UFFDIO_MOVE moves anonymous private pages only, not "
+			"--backing %s; accepted with --backing anon (else --resolve copy)",
+			c->backing->name);
+	else if (c->handler != HANDLER_THREAD)
+		fb_errf(err, "--resolve move: only with --handler thread (a handler process or "
+			"--handler-exec resolves by copy); accepted values: copy, move");
+	else
+		return 0;
+	return 1;
+}
+
 int config_resolve(struct fb_config *c, struct fb_err *err)
 {
 	const struct host_caps *h = probe_host();
@@ -823,7 +859,7 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 	}
 	if (c->handler_exec && !c->handler_given)
 		c->handler = HANDLER_PROCESS;  /* --handler-exec implies it */
-	if (check_handler(c, err))
+	if (check_handler(c, err) || check_resolve(c, err))
 		return -EINVAL;
 	if (c->mode->check)
 		return c->mode->check(c, err);
@@ -895,5 +931,8 @@ json_t *config_to_json(const struct fb_config *c)
 		json_object_set_new(j, "image_file", json_string(c->image_file));
 	if (c->handler_exec)
 		json_object_set_new(j, "handler_exec", json_string(c->handler_exec));
+	if (c->resolve != RESOLVE_COPY)
+		json_object_set_new(j, "resolve", json_string(enum_name_of(resolve_names,
+				    FB_ARRAY_SIZE(resolve_names), (int)c->resolve)));
 	return j;
 }

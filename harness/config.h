@@ -27,6 +27,8 @@ enum populate_kind { POPULATE_WRITE, POPULATE_READ };
 enum exit_kind { EXIT_SIGBUS, EXIT_BITMAP };
 /* Where uffd handlers run: threads of faultbench, or a process of their own. */
 enum handler_kind { HANDLER_THREAD, HANDLER_PROCESS };
+/* --resolve: how a MISSING fault's page gets in (copy, or UFFDIO_MOVE) */
+enum resolve_kind { RESOLVE_COPY, RESOLVE_MOVE };
 enum page_cache_kind { PAGE_CACHE_WARM, PAGE_CACHE_COLD };
 
 /* Test-only fault injection (--inject KIND:PAGE); never on by default. */
@@ -100,6 +102,7 @@ struct fb_config {
 	enum handler_kind handler;
 	bool handler_given;         /* --handler was on the command line */
 	const char *handler_exec;   /* --handler-exec: a foreign handler's command, else NULL */
+	enum resolve_kind resolve;  /* move: fill a staging page, UFFDIO_MOVE it in */
 	const char *image_file;     /* NULL: a temporary file */
 	enum page_cache_kind page_cache;  /* cold: dropped before each repetition */
 

@@ -51,7 +51,7 @@ json_t *hist_to_json(const struct hist *h, int with_buckets)
 
 static json_t *counters_json(const struct mode_counters *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "uffd_msgs", (json_int_t)c->uffd_msgs,
 			 "uffd_events", (json_int_t)c->uffd_events,
 			 "reads", (json_int_t)c->reads,
@@ -66,6 +66,12 @@ static json_t *counters_json(const struct mode_counters *c)
 			 "eagain", (json_int_t)c->eagain,
 			 "enomem", (json_int_t)c->enomem,
 			 "ioctl_errors", (json_int_t)c->ioctl_errors);
+
+	if (o && c->move_ioctls) {
+		json_object_set_new(o, "move_ioctls", json_integer((json_int_t)c->move_ioctls));
+		json_object_set_new(o, "pages_moved", json_integer((json_int_t)c->pages_moved));
+	}
+	return o;
 }
 
 static double rate(uint64_t pages, uint64_t ns)

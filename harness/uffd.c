@@ -3,11 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -165,9 +167,34 @@ static int resolve_failed(struct mode_counters *c, int e, unsigned *nomem)
 	return -e;
 }
 
-int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len,
-	      bool dontwake)
+/* After a failed COPY, ZEROPAGE or MOVE: 0 when the page is there after all
+ * (EEXIST: another resolver won; counted, and without dontwake the range is
+ * woken for a faulter asleep on it), 1 to retry, or -errno. */
+static int resolve_retry(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len,
+			 bool dontwake, unsigned *nomem)
 {
+	if (errno == EEXIST) {
+		c->eexist++;
+		if (!dontwake)
+			wake_range(uffd, c, dst, len);
+		return 0;
+	}
+	return resolve_failed(c, errno, nomem);
+}
+
+/* COPY, or MOVE: struct uffdio_move has uffdio_copy's layout (dst, src,
+ * len, mode, then the bytes done) and the same DONTWAKE bit, so one loop
+ * serves both. */
+_Static_assert(sizeof(struct uffdio_move) == sizeof(struct uffdio_copy) &&
+		       offsetof(struct uffdio_move, move) == offsetof(struct uffdio_copy, copy) &&
+		       UFFDIO_MOVE_MODE_DONTWAKE == UFFDIO_COPY_MODE_DONTWAKE,
+	       "uffdio_move is laid out as uffdio_copy");
+
+static int copy_or_move(int uffd, struct mode_counters *c, bool move, uint64_t dst, uint64_t src,
+			uint64_t len, bool dontwake)
+{
+	uint64_t *ioctls = move ? &c->move_ioctls : &c->copy_ioctls;
+	uint64_t *pages = move ? &c->pages_moved : &c->pages_copied;
 	struct uffdio_copy cp;
 	unsigned nomem = 0;
 	int rc;
@@ -175,30 +202,30 @@ int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uin
 	while (len) {
 		cp = (struct uffdio_copy){ .dst = dst, .src = src, .len = len,
 					   .mode = dontwake ? UFFDIO_COPY_MODE_DONTWAKE : 0 };
-		c->copy_ioctls++;
-		if (!resolve_ioctl(uffd, UFFDIO_COPY, &cp)) {
-			c->pages_copied++;
+		(*ioctls)++;
+		if (!resolve_ioctl(uffd, move ? UFFDIO_MOVE : UFFDIO_COPY, &cp)) {
+			(*pages)++;
 			return 0;
 		}
-		if (errno == EEXIST) {
-			/* someone else filled it: make sure a sleeping faulter is awake */
-			c->eexist++;
-			if (!dontwake)
-				wake_range(uffd, c, dst, len);
-			return 0;
-		}
-		rc = resolve_failed(c, errno, &nomem);
-		if (rc < 0)
+		/* EEXIST: someone else filled it (a move leaves our staging page ours) */
+		rc = resolve_retry(uffd, c, dst, len, dontwake, &nomem);
+		if (rc <= 0)
 			return rc;
-		/* a partial copy: go on from where the kernel stopped */
+		/* a partial copy or move: go on from where the kernel stopped */
 		if (cp.copy > 0) {
 			dst += (uint64_t)cp.copy;
 			src += (uint64_t)cp.copy;
 			len -= (uint64_t)cp.copy;
 		}
 	}
-	c->pages_copied++;
+	(*pages)++;
 	return 0;
+}
+
+int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len,
+	      bool dontwake)
+{
+	return copy_or_move(uffd, c, false, dst, src, len, dontwake);
 }
 
 int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len, bool dontwake)
@@ -215,14 +242,8 @@ int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len,
 			c->pages_zeroed++;
 			return 0;
 		}
-		if (errno == EEXIST) {
-			c->eexist++;
-			if (!dontwake)
-				wake_range(uffd, c, dst, len);
-			return 0;
-		}
-		rc = resolve_failed(c, errno, &nomem);
-		if (rc < 0)
+		rc = resolve_retry(uffd, c, dst, len, dontwake, &nomem);
+		if (rc <= 0)
 			return rc;
 		if (zp.zeropage > 0) {
 			dst += (uint64_t)zp.zeropage;
@@ -231,6 +252,22 @@ int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len,
 	}
 	c->pages_zeroed++;
 	return 0;
+}
+
+int uffd_move(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len)
+{
+	return copy_or_move(uffd, c, true, dst, src, len, false);
+}
+
+/* COPY from src, or (--resolve move) fill the staging page from src and
+ * move it in. The move left the staging page a hole, so this memcpy first
+ * faults a fresh anonymous page there: that refill is part of the move path. */
+static int install_page(struct uffd_handler *h, uint64_t dst, uint64_t src, uint64_t len)
+{
+	if (!h->staging)
+		return uffd_copy(h->uffd, &h->c, dst, src, len, false);
+	memcpy(h->staging, (const void *)(uintptr_t)src, len);
+	return uffd_move(h->uffd, &h->c, dst, (uintptr_t)h->staging, len);
 }
 
 int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint64_t page)
@@ -261,9 +298,9 @@ int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint6
 	if (image_is_zero(img, src_page) && (s->range_ioctls & (1ULL << _UFFDIO_ZEROPAGE)))
 		rc = uffd_zeropage(h->uffd, &h->c, dst, ps, false);
 	else
-		rc = uffd_copy(h->uffd, &h->c, dst, image_pool_page(&h->pool, img, src_page), ps, false);
+		rc = install_page(h, dst, image_pool_page(&h->pool, img, src_page), ps);
 	if (!rc && cfg->inject == INJECT_DUPLICATE_COPY && page == cfg->inject_page)
-		rc = uffd_copy(h->uffd, &h->c, dst, image_pool_page(&h->pool, img, src_page), ps, false);
+		rc = install_page(h, dst, image_pool_page(&h->pool, img, src_page), ps);
 	inject_times = 0;
 	return rc;
 }
@@ -450,6 +487,15 @@ static int handler_init(struct uffd_server *s, struct uffd_handler *h, int uffd)
 		if (rc)
 			return rc;
 	}
+	if (s->copies && s->run->cfg->resolve == RESOLVE_MOVE) {
+		uint64_t ps = s->run->cfg->page_size;
+		void *p = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return -errno;
+		memset(p, 0, ps); /* faulted in now, not on the first resolve */
+		h->staging = p;
+	}
 	if (s->run->cfg->wait != WAIT_EPOLL)
 		return 0;
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -542,6 +588,8 @@ void uffd_counters_add(struct mode_counters *t, const struct mode_counters *c)
 	t->wake_ioctls += c->wake_ioctls;
 	t->pages_copied += c->pages_copied;
 	t->pages_zeroed += c->pages_zeroed;
+	t->move_ioctls += c->move_ioctls;
+	t->pages_moved += c->pages_moved;
 	t->eexist += c->eexist;
 	t->eagain += c->eagain;
 	t->enomem += c->enomem;
@@ -567,6 +615,8 @@ void uffd_server_stop(struct uffd_server *s)
 			close(h->epfd);
 		free(h->msgs);
 		image_pool_destroy(&h->pool);
+		if (h->staging)
+			munmap(h->staging, s->run->cfg->page_size);
 		uffd_counters_add(t, &h->c);
 		hist_merge(&s->run->service, &h->service);
 		if (s->run->handlers_seen && i < s->run->cfg->handlers)

@@ -43,6 +43,7 @@ struct uffd_handler {
 	bool started;
 	struct uffd_msg *msgs;  /* batch buffer, allocated before start */
 	struct image_pool pool; /* its own source pages, when the server copies */
+	char *staging;          /* --resolve move: its own anon page, filled then moved */
 	struct mode_counters c;
 	struct hist service;
 	struct handler_seen seen;  /* where it ran; seen.cpu: where it is pinned */
@@ -102,9 +103,13 @@ void uffd_service_wait(uint64_t delay_us, uint64_t slowdown_ns);
 int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len,
 	      bool dontwake);
 int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len, bool dontwake);
+/* UFFDIO_MOVE of the page at src (private anon, ours) to dst, counted into
+ * c, with uffd_copy()'s EEXIST / EAGAIN / ENOMEM rules. src is a hole after. */
+int uffd_move(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len);
 
 /* Resolve one fault by copying from the image (UFFDIO_COPY, from the
- * handler's own image pool), or zero-filling
+ * handler's own image pool; with --resolve move, memcpy into the handler's
+ * staging page and UFFDIO_MOVE that in), or zero-filling
  * (UFFDIO_ZEROPAGE) when the image page is zero and the range supports it.
  * Handles EEXIST (wake, count) and EAGAIN / partial copies (retry, count). */
 int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint64_t page);

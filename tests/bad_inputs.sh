@@ -79,6 +79,11 @@ row "foreign handler for a mode that cannot hand over" run --mode zero-unreg --h
 row "foreign handler as a thread" run --mode uffd-stock --handler thread --handler-exec /bin/true
 row "empty foreign handler command" run --mode uffd-stock --handler-exec " "
 row "foreign handler with an injected fault" run --mode uffd-stock --handler-exec /bin/true --inject drop-copy:3
+row "unknown resolve" run --mode uffd-stock --resolve moved
+row "resolve move on hugetlb" run --mode uffd-stock --backing hugetlb --resolve move
+row "resolve move on memfd" run --mode uffd-stock --backing memfd --resolve move
+row "resolve move in a mode that only copies" run --mode zero-unreg --resolve move
+row "resolve move in a handler process" run --mode uffd-stock --handler process --resolve move
 row "handler without its arguments" handler
 row "unknown command" frobnicate
 suite "unknown field" '[m]\nmode: none\nsise: 4M\n'

@@ -33,6 +33,8 @@ enum mode_flags {
 	 * the image, so a handler process can take them over (--handler
 	 * process: the uffd handed over with Firecracker's handshake). */
 	MODE_HANDOFF = 1 << 5,
+	/* Its handler threads can resolve with UFFDIO_MOVE (--resolve move). */
+	MODE_MOVES = 1 << 6,
 };
 
 /* Counted by the mode's own threads, summed after they stop. */
@@ -50,6 +52,8 @@ struct mode_counters {
 	uint64_t wake_ioctls;
 	uint64_t pages_copied;     /* pages installed by UFFDIO_COPY */
 	uint64_t pages_zeroed;     /* pages installed by UFFDIO_ZEROPAGE */
+	uint64_t move_ioctls;      /* --resolve move */
+	uint64_t pages_moved;      /* pages installed by UFFDIO_MOVE */
 	uint64_t eexist;           /* resolve found the page already there */
 	uint64_t eagain;           /* resolve had to be retried */
 	uint64_t enomem;           /* ... retried after ENOMEM (FB_ENOMEM_RETRIES at most) */

@@ -27,7 +27,8 @@ int uffd_check_sharing(const struct fb_config *cfg, struct fb_err *err)
 static const char *stock_unsupported(const struct fb_config *cfg, const struct host_caps *h,
 				     char *why, size_t n)
 {
-	return mode_uffd_unsupported(cfg, h, 0, why, n);
+	return mode_uffd_unsupported(cfg, h, cfg->resolve == RESOLVE_MOVE ? UFFD_FEATURE_MOVE : 0,
+				     why, n);
 }
 
 static int stock_msg(struct uffd_server *s, struct uffd_handler *h, const struct uffd_msg *m)
@@ -56,6 +57,8 @@ int uffd_stock_setup_server(struct mode_run *r, struct uffd_server *s, uffd_msg_
 	s->nuffds = cfg->uffd_sharing == UFFD_PER_VCPU ? cfg->vcpus : 1;
 	s->range_ioctls = ~0ULL;
 	features |= cfg->backing->uffd_missing_feature;
+	if (cfg->resolve == RESOLVE_MOVE)
+		features |= UFFD_FEATURE_MOVE;
 	/* messages name the faulting thread: the fault anatomy matches them */
 	if (r->anat)
 		features |= UFFD_FEATURE_THREAD_ID;
@@ -75,6 +78,11 @@ int uffd_stock_setup_server(struct mode_run *r, struct uffd_server *s, uffd_msg_
 		s->range_ioctls &= ioctls;
 	}
 	r->register_ns = fb_ticks_ns(fb_ticks() - t0);
+	if (cfg->resolve == RESOLVE_MOVE && !(s->range_ioctls & (1ULL << _UFFDIO_MOVE))) {
+		fb_errf(r->err, "--resolve move: the registered range does not offer UFFDIO_MOVE "
+			"(ioctls 0x%llx)", (unsigned long long)s->range_ioctls);
+		return -EOPNOTSUPP;
+	}
 	return s->tr->start(s, r->err);
 }
 
@@ -151,7 +159,9 @@ int uffd_account_check(struct mode_run *r, uint64_t touched, uint64_t resolved, 
 
 int uffd_account_resolved(struct mode_run *r, uint64_t touched)
 {
-	return uffd_account_check(r, touched, r->counters.pages_copied + r->counters.pages_zeroed,
+	const struct mode_counters *c = &r->counters;
+
+	return uffd_account_check(r, touched, c->pages_copied + c->pages_zeroed + c->pages_moved,
 				  "resolved");
 }
 
@@ -160,7 +170,7 @@ const struct fault_mode mode_uffd_stock = {
 	.summary = "MISSING faults resolved by handler threads: UFFDIO_COPY / ZEROPAGE",
 	.needs = "Linux 4.3 (anon); 4.11 hugetlb, shmem (MISSING_HUGETLBFS/_SHMEM)",
 	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_INJECTS_ERRORS | MODE_HANDLERS |
-		 MODE_HANDOFF,
+		 MODE_HANDOFF | MODE_MOVES,
 	.check = uffd_check_sharing,
 	.unsupported = stock_unsupported,
 	.setup = stock_setup,

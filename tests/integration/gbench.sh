@@ -104,7 +104,8 @@ t_micro_run_or_skip() {
 		bm_uffd_wp_empty bm_uffd_wp_unpopulated bm_uffd_wp_populated bm_pagemap_scan \
 		bm_pagemap_scan_wp bm_uffd_register bm_uffd_unregister bm_madv_populate_read \
 		bm_madv_populate_write bm_first_touch_anon bm_first_touch_thp bm_first_touch_shmem \
-		bm_first_touch_memfd bm_first_touch_hugetlb bm_uffd_round_trip_4k; do
+		bm_first_touch_memfd bm_first_touch_hugetlb bm_uffd_round_trip_4k bm_uffd_move_4k \
+		bm_uffd_move_4k_ioctl bm_uffd_move_2m_thp bm_uffd_copy_2m_thp; do
 		jq -e --arg f "$fam" 'any(.benchmarks[]; .name | startswith($f + "/"))' "$out" >/dev/null ||
 			fail "no $fam in the output"
 	done
