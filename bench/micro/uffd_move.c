@@ -43,10 +43,10 @@ static void move_loop(gb_state *st, int uffd, char *dst, char *staging, size_t p
 		      size_t npages, bool fill_timed)
 {
 	size_t i = 0;
-	int e = 0;
 
 	while (gb_keep_running(st)) {
 		double t0, t1;
+		int e;
 
 		if (i == npages) {
 			if (micro_madvise(st, dst, pgsz * npages, MADV_DONTNEED, "MADV_DONTNEED"))
