@@ -10,7 +10,8 @@
 # Prints a Markdown table of both, which configurations flagged the
 # regression in how many trials (with the median change they measured), and
 # the wall time of one gate run. Trial results stay in OUT.
-#   N_AA (20), TRIALS (10), ROUNDS (gate.sh's own, 12), OUT (results/gate-proof-<time>)
+#   N_AA (20), TRIALS (10), OUT (results/gate-proof-<time>); ROUNDS, when set,
+#   goes to gate.sh (else gate.sh's own default)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 N_AA=${N_AA:-20} TRIALS=${TRIALS:-10}
@@ -30,7 +31,7 @@ declare -A exits=()
 secs=()
 trial() { # name build: one CI gate run, exit code in $rc
 	local t0=$SECONDS
-	OLD=./faultbench NEW=$2 OUT="$out/$1" SKIP_TEST=1 ROUNDS=${ROUNDS:-12} \
+	OLD=./faultbench NEW=$2 OUT="$out/$1" SKIP_TEST=1 \
 		bash .ci/examples/gate.sh >"$out/$1.txt" 2>"$out/$1.err" </dev/null
 	rc=$?
 	secs+=($((SECONDS - t0)))
@@ -78,7 +79,7 @@ done
 
 sorted=$(printf '%s\n' "${secs[@]}" | sort -n)
 printf '\nOne CI gate run (gate.sh without make test: %s rounds of the ci suite, gate, report): median %s s, max %s s over %d runs.\n' \
-	"${ROUNDS:-12}" "$(sed -n "$(((${#secs[@]} + 1) / 2))p" <<<"$sorted")" "$(tail -1 <<<"$sorted")" "${#secs[@]}"
+	"$(jq -s 'map(.order.rounds_run) | unique | map(tostring) | join("/")' -r "$out"/*/gate.json)" "$(sed -n "$(((${#secs[@]} + 1) / 2))p" <<<"$sorted")" "$(tail -1 <<<"$sorted")" "${#secs[@]}"
 printf 'host: %s, %s, %s CPUs; %s; results in %s\n' "$(uname -r)" \
 	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$(nproc)" \
 	"$(git describe --always --dirty 2>/dev/null)" "$out"
