@@ -709,6 +709,15 @@ static int check_handler(const struct fb_config *c, struct fb_err *err)
 		fb_errf(err, "--wait %s: the handler process waits with poll; epoll and spin only "
 			"with --handler thread", enum_name_of(wait_names, FB_ARRAY_SIZE(wait_names),
 							      (int)c->wait));
+	else if (c->balloon > 0)
+		fb_errf(err, "--balloon: only with --handler thread. Its REMOVE events go to whoever "
+			"holds the uffd, the handler process, which does not re-arm dirty tracking on "
+			"removed ranges (UNREGISTER, REGISTER WP-only, a re-protecting PAGEMAP_SCAN)");
+	else if ((c->mode->flags & MODE_HANDOFF_GUEST_FILE) &&
+		 (c->image_file || c->page_cache != PAGE_CACHE_WARM))
+		fb_errf(err, "%s: mode %s gives its handler process the guest memory's own file, "
+			"whose page cache it fills before the run: no image file",
+			c->image_file ? "--image-file" : "--page-cache", c->mode->name);
 	else if (c->image_file && check_image_file(c->image_file, err))
 		return 1;
 	else if (c->inject >= INJECT_EAGAIN_COPY)
