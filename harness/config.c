@@ -186,7 +186,8 @@ void config_usage(FILE *f)
 		"  --service-delay-us D   sleep before resolving each fault         [0]\n"
 		"  --fault-timeout S      fail when a vCPU makes no progress for S s [10]\n"
 		"  --handler thread|process  handlers as threads, or a process that gets the\n"
-		"                         uffd by Firecracker's handshake (uffd-stock) [thread]\n"
+		"                         uffd by Firecracker's handshake (uffd-stock,\n"
+		"                         zero-unreg, uffd-minor)                   [thread]\n"
 		"  --handler-exec CMD     process: run `CMD SOCKET MEMFILE` (CMD split on\n"
 		"                         spaces) as the handler instead of faultbench's own\n"
 		"  --resolve copy|move    UFFDIO_COPY, or fill a staging page and UFFDIO_MOVE\n"
@@ -670,8 +671,9 @@ static int check_image_file(const char *path, struct fb_err *err)
 	return 0;
 }
 
-/* --handler process hands one uffd to one handler that resolves MISSING
- * faults from the memory file; what it cannot do is refused here. */
+/* --handler process hands one uffd to one handler that resolves its faults
+ * from the memory file (or the guest's own file); what it cannot do is
+ * refused here. */
 static int check_handler(const struct fb_config *c, struct fb_err *err)
 {
 	char names[160];
