@@ -673,12 +673,12 @@ static void balloon_stop(struct zu *z)
 	z->balloon_started = false;
 }
 
-/* A handler process counts what a handler thread does in the mode's own
- * counters only in r->counters (stopped, so final). Without a balloon it
- * only COPYs: every page it installed is a distinct page (a second COPY of
- * one is EEXIST), so the non-zero pages touched were copied from the image,
- * and anything beyond them was a page of a zero range. A foreign handler's
- * counts are unknown: left 0, with accounting skipped (run.c). */
+/* The mode's own counts, for a handler process: it keeps only the common
+ * counters (r->counters, final once it has stopped). Without a balloon it
+ * only COPYs, and every page it installed is a distinct page (a second COPY
+ * of one is EEXIST): up to the non-zero pages touched they are image
+ * copies, and any beyond them was a page of a zero range. A foreign
+ * handler's counts are unknown (reported null, accounting skipped). */
 static void process_counts(struct zu *z)
 {
 	const struct mode_counters *c = &z->r->counters;
