@@ -28,6 +28,12 @@ counters_add_up() { # file
 		fail "counters do not add up: $(jq -c '[.runs[].counters]' "$1")"
 }
 
+# $T/thread.json and $T/process.json agree on the jq query q
+same_as_thread() { # q
+	[ "$(jq -c "$1" "$T/thread.json")" = "$(jq -c "$1" "$T/process.json")" ] ||
+		fail "thread $(jq -c "$1" "$T/thread.json") vs process $(jq -c "$1" "$T/process.json")"
+}
+
 t_process_same_pages_as_thread() {
 	local flags=(--mode uffd-stock --size 16M --vcpus 2 --reps 2 --warmup 0 --zero-fraction 0.25)
 	hp_env
@@ -39,9 +45,7 @@ t_process_same_pages_as_thread() {
 	counters_add_up "$T/thread.json"
 	counters_add_up "$T/process.json"
 	# the same pages, copied and zeroed alike: holes in the file are the zero pages
-	local q='[.runs[] | .counters | [.uffd_msgs, .pages_copied, .pages_zeroed]]'
-	[ "$(jq -c "$q" "$T/thread.json")" = "$(jq -c "$q" "$T/process.json")" ] ||
-		fail "thread $(jq -c "$q" "$T/thread.json") vs process $(jq -c "$q" "$T/process.json")"
+	same_as_thread '[.runs[] | .counters | [.uffd_msgs, .pages_copied, .pages_zeroed]]'
 	jq -e '.runs | all(.counters.pages_zeroed > 0)' "$T/process.json" >/dev/null ||
 		fail "no page was zero-filled"
 	# service times and where the handler ran came back from the other process
@@ -339,9 +343,7 @@ t_zero_unreg_process_same_pages_as_thread() {
 	nothing_left "after the run"
 	zu_exact "$T/thread.json"
 	zu_exact "$T/process.json"
-	local q='[.runs[] | [.counters.uffd_msgs, .counters.pages_copied, .mode_data.zero_pages, .mode_data.written_pages]]'
-	[ "$(jq -c "$q" "$T/thread.json")" = "$(jq -c "$q" "$T/process.json")" ] ||
-		fail "thread $(jq -c "$q" "$T/thread.json") vs process $(jq -c "$q" "$T/process.json")"
+	same_as_thread '[.runs[] | [.counters.uffd_msgs, .counters.pages_copied, .mode_data.zero_pages, .mode_data.written_pages]]'
 	jq -e '.runs | all(.service_ns.count == .counters.uffd_msgs and .counters.reads > 0)' "$T/process.json" >/dev/null ||
 		fail "service time or reads did not come back from the handler process"
 }
