@@ -373,6 +373,10 @@ static int serve_child(struct events *ev, int cu, int rfd, uint64_t deadline)
 				return -EPIPE;
 			}
 		}
+		if (atomic_load(&ev->stop)) {
+			snprintf(ev->why, sizeof(ev->why), "fork: stopped before the child finished");
+			return -ECANCELED;
+		}
 		if (fb_mono_ns() > deadline) {
 			snprintf(ev->why, sizeof(ev->why), "fork: the child did not finish within "
 				 "--fault-timeout (%llu of its faults resolved)",
@@ -494,6 +498,11 @@ static void *events_main(void *arg)
 	for (unsigned k = 0; k < K_N && !rc; k++) {
 		if (!(ev->want & kinds[k].bit))
 			continue;
+		if (atomic_load(&ev->stop)) {
+			rc = -ECANCELED;
+			snprintf(ev->why, sizeof(ev->why), "stopped before %s", kinds[k].name);
+			break;
+		}
 		rc = fire(ev, k, deadline);
 		if (k == K_REMAP)
 			atomic_store(&ev->remap_state, rc ? rc : 1);
@@ -507,6 +516,12 @@ out:
 }
 
 /* ---- setup, the vCPU side, checks, teardown ----------------------------- */
+
+/* The repetition's events, for the vCPUs: after a failed repetition they
+ * may get here after teardown, so the state is never freed under them
+ * (events_destroy keeps it until the next repetition). */
+static struct events *_Atomic live;
+
 
 int events_create(struct mode_run *r, struct events **out)
 {
@@ -561,6 +576,7 @@ int events_create(struct mode_run *r, struct events **out)
 		if (rc)
 			return rc;
 	}
+	atomic_store(&live, ev);
 	return 0;
 }
 
@@ -580,15 +596,20 @@ int events_start(struct events *ev, struct uffd_server *s)
 	return 0;
 }
 
-int events_vcpu_finish(struct events *ev, unsigned vcpu)
+int events_vcpu_finish(const struct fb_config *c, unsigned vcpu)
 {
-	const struct fb_config *cfg = ev->r->cfg;
-	const struct touch_words tw = touch_words(cfg->touch, cfg->access, ev->wpp);
-	uint64_t first = ev->area + 2 * FB_EVENT_RANGE_PAGES, x = 0;
+	struct events *ev;
+	const struct fb_config *cfg;
+	struct touch_words tw;
+	uint64_t first, x = 0;
 	int st;
 
-	if (vcpu || !(ev->want & EV_REMAP))
+	if (vcpu || !(c->events & EV_REMAP))
 		return 0;
+	ev = atomic_load(&live);
+	cfg = ev->r->cfg;
+	tw = touch_words(cfg->touch, cfg->access, ev->wpp);
+	first = ev->area + 2 * FB_EVENT_RANGE_PAGES;
 	/* the handshake: off the timed path, and what fires the events when
 	 * vCPU 0 gets here first */
 	atomic_store(&ev->owner_waiting, 1);
@@ -764,7 +785,6 @@ json_t *events_report(struct events *ev)
 void events_stop(struct events *ev)
 {
 	atomic_store(&ev->stop, 1);
-	join(ev);
 }
 
 /* What the handlers saw of the events: each requested one once, with the
@@ -816,6 +836,9 @@ static struct events *retired;
 
 static void release(struct events *ev)
 {
+	struct events *me = ev;
+
+	atomic_compare_exchange_strong(&live, &me, NULL);
 	for (unsigned i = 0; ev->hs && i < ev->nh; i++) {
 		free(ev->hs[i].msgs);
 		free(ev->hs[i].q);
@@ -832,6 +855,7 @@ int events_destroy(struct events *ev)
 	int rc = 0;
 
 	events_stop(ev);
+	join(ev);
 	image_pool_destroy(&ev->pool);
 	if (ev->vcpus_joined && !ev->thread_rc) {
 		rc = check_messages(ev);

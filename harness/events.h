@@ -52,17 +52,21 @@ int events_start(struct events *ev, struct uffd_server *s);
 /* uffd-stock's message function while events run; ev from events_of(s). */
 int events_msg(struct events *ev, struct uffd_server *s, struct uffd_handler *h,
 	       const struct uffd_msg *m);
-/* vCPU vcpu after its timed accesses (vCPU 0 touches the remapped range). */
-int events_vcpu_finish(struct events *ev, unsigned vcpu);
+/* vCPU vcpu after its timed accesses: with remap, vCPU 0 waits for it and
+ * touches the range at its new address. Safe after a failed teardown. */
+int events_vcpu_finish(const struct fb_config *cfg, unsigned vcpu);
 /* The vCPUs are done: let the events that have not fired fire, wait for the
  * events thread, and check what only the mode's state can show (the
  * remapped pages at their new address). 0 or -errno (with r->err). */
 int events_after_vcpus(struct events *ev);
 /* Figures for mode_data.events. */
 json_t *events_report(struct events *ev);
-/* Stop the events thread (idempotent); before the handlers stop. */
+/* Tell the events thread to stop; before the handlers stop. Its system
+ * calls end when a handler takes their messages, or when the uffd closes:
+ * events_destroy joins it after the handlers' teardown. */
 void events_stop(struct events *ev);
-/* After the handlers stopped and the counters are summed: check every
+/* After the handlers stopped and the counters are summed: join the events
+ * thread, check every
  * requested event arrived once and nothing was lost (r->err), add the
  * remapped pages to r->extra_touched, unmap the remap destination, free.
  * 0 or -errno. */

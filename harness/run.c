@@ -493,6 +493,8 @@ static int wait_vcpus(struct run_ctx *ctx)
 					 FB_ENOMEM_RETRIES);
 			else if (e == ENOENT || e == ESRCH)
 				snprintf(why, sizeof(why), ": the guest memory's layout changed under it");
+			else if (e == EFAULT)
+				snprintf(why, sizeof(why), ": a fault at an address it cannot map to a page");
 			fb_errf(&ctx->err, "handler: resolving page %lld failed with %s (%s)%s; "
 				"the repetition is stopped", pg == UINT64_MAX - 1 ? -1LL : (long long)pg,
 				strerrorname_np(e) ? strerrorname_np(e) : "?", strerror(e), why);

@@ -361,7 +361,9 @@ static void report_fatal(struct mode_run *r, const struct uffd_msg *m, int e)
 	uint64_t page = (m->arg.pagefault.address - (uintptr_t)r->gm->base) / r->cfg->page_size;
 	uint64_t none = 0;
 
-	if (m->event != UFFD_EVENT_PAGEFAULT)
+	/* an event, or a fault outside the region (a remapped page) */
+	if (m->event != UFFD_EVENT_PAGEFAULT || m->arg.pagefault.address < (uintptr_t)r->gm->base ||
+	    m->arg.pagefault.address - (uintptr_t)r->gm->base >= r->gm->size)
 		page = UINT64_MAX - 1;
 	/* the first failure claims fatal_page (page + 1, so 0 means unclaimed),
 	 * then publishes its errno: a reader that sees the errno sees its page */

@@ -135,11 +135,11 @@ static int stock_setup(struct mode_run *r)
 	return rc ? rc : events_start(st->ev, &st->s);
 }
 
+/* Not through r->priv: after a stall, teardown may free it before this
+ * runs. */
 static int stock_vcpu_finish(struct mode_run *r, unsigned vcpu)
 {
-	struct stock *st = r->priv;
-
-	return st->ev ? events_vcpu_finish(st->ev, vcpu) : 0;
+	return events_vcpu_finish(r->cfg, vcpu);
 }
 
 static int stock_after_vcpus(struct mode_run *r, const uint64_t *touched, const uint64_t *written)
