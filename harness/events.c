@@ -120,6 +120,25 @@ uint64_t events_features(unsigned events)
 	return f;
 }
 
+const char *events_unsupported(const struct fb_config *cfg, char *why, size_t n)
+{
+	struct fb_err err = { { 0 } };
+	int fd;
+
+	if (!(cfg->events & EV_FORK))
+		return NULL;
+	/* the feature bit alone does not say it: UFFDIO_API refuses EVENT_FORK
+	 * without CAP_SYS_PTRACE */
+	fd = uffd_open(UFFD_FEATURE_EVENT_FORK, &err);
+	if (fd >= 0) {
+		close(fd);
+		return NULL;
+	}
+	snprintf(why, n, "--events fork: %s%s", err.msg,
+		 fd == -EPERM ? " (the kernel grants UFFD_FEATURE_EVENT_FORK only with CAP_SYS_PTRACE)" : "");
+	return why;
+}
+
 static char *range_addr(const struct events *ev, unsigned k)
 {
 	return ev->base + (ev->area + (uint64_t)k * FB_EVENT_RANGE_PAGES) * ev->ps;

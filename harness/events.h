@@ -44,6 +44,9 @@ struct events;
 
 /* UFFD_FEATURE_EVENT_* the requested events need. */
 uint64_t events_features(unsigned events);
+/* Why this process cannot have the events cfg asks for (a skip), or NULL:
+ * what the feature bits cannot say (EVENT_FORK needs CAP_SYS_PTRACE). */
+const char *events_unsupported(const struct fb_config *cfg, char *why, size_t n);
 /* Allocate the state for r (the remap's destination reserved); before the
  * handlers start. 0 or -errno (with r->err). */
 int events_create(struct mode_run *r, struct events **out);

@@ -28,8 +28,10 @@ int uffd_check_sharing(const struct fb_config *cfg, struct fb_err *err)
 static const char *stock_unsupported(const struct fb_config *cfg, const struct host_caps *h,
 				     char *why, size_t n)
 {
-	return mode_uffd_unsupported(cfg, h, (cfg->resolve == RESOLVE_MOVE ? UFFD_FEATURE_MOVE : 0) |
-				     events_features(cfg->events), why, n);
+	const char *r = mode_uffd_unsupported(cfg, h, (cfg->resolve == RESOLVE_MOVE ? UFFD_FEATURE_MOVE : 0) |
+					      events_features(cfg->events), why, n);
+
+	return r ? r : events_unsupported(cfg, why, n);
 }
 
 /* uffd-stock's state: the server, and with --events what follows them. */
