@@ -351,7 +351,7 @@ static int serve_child(struct events *ev, int cu, int rfd, uint64_t deadline)
 			ssize_t r = read(cu, msgs, sizeof(msgs));
 
 			for (size_t i = 0; r > 0 && i < (size_t)r / sizeof(msgs[0]); i++) {
-				uint64_t a = msgs[i].arg.pagefault.address & ~(ev->ps - 1), pg;
+				uint64_t a = msgs[i].arg.pagefault.address & ~(ev->ps - 1), pg, src;
 				int rc;
 
 				if (msgs[i].event != UFFD_EVENT_PAGEFAULT) {
@@ -365,12 +365,15 @@ static int serve_child(struct events *ev, int cu, int rfd, uint64_t deadline)
 					return -EFAULT;
 				}
 				pg = (a - (uintptr_t)ev->base) / ev->ps;
-				if (image_is_zero(ev->r->img, pg) &&
+				/* --inject corrupt-copy reaches the child's pages too */
+				src = pg + (ev->r->cfg->inject == INJECT_CORRUPT_COPY &&
+					    pg == ev->r->cfg->inject_page);
+				if (image_is_zero(ev->r->img, src) &&
 				    (ev->s->range_ioctls & (1ULL << _UFFDIO_ZEROPAGE)))
 					rc = uffd_zeropage(cu, &ev->child_c, a, ev->ps, false);
 				else
 					rc = uffd_copy(cu, &ev->child_c, a,
-						       image_pool_page(&ev->pool, ev->r->img, pg), ev->ps, false);
+						       image_pool_page(&ev->pool, ev->r->img, src), ev->ps, false);
 				if (rc) {
 					snprintf(ev->why, sizeof(ev->why), "fork: resolving the child's page "
 						 "%llu failed: %s", (unsigned long long)pg, strerror(-rc));

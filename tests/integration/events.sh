@@ -109,6 +109,27 @@ t_events_ignore_remap_fails() {
 	ev_no_child
 }
 
+# a wrong page served at the remapped range's new address fails the check
+# there; a wrong page in the fork child fails the child's own check (the
+# child faults on it, or copies it from the parent who did). 8M over 2
+# vCPUs: 2048 slice pages, the event area from 2048, the remap range from
+# 2080; the child reads every 32nd slice page.
+t_events_wrong_pages_fail() {
+	local r=$T/bad.json
+	fbrun run --mode uffd-stock --size 8M --vcpus 2 --reps 1 --warmup 0 --events remap \
+		--inject corrupt-copy:2080 --quiet --out "$r"
+	[ "$RC" -eq 77 ] && skip "$(jq -r .status.reason "$r")"
+	expect_rc 1 "--events remap --inject corrupt-copy:2080"
+	jq -e '.status.reason | test("remapped page 2080 at its new address")' "$r" >/dev/null ||
+		fail "$(jq -c .status "$r")"
+	fbrun run --mode uffd-stock --size 8M --vcpus 2 --reps 1 --warmup 0 --events fork \
+		--inject corrupt-copy:2016 --quiet --out "$r"
+	expect_rc 1 "--events fork --inject corrupt-copy:2016"
+	jq -e '.status.reason | test("fork: the child exited.*1 wrong .first: page 2016")' "$r" >/dev/null ||
+		fail "$(jq -c .status "$r")"
+	ev_no_child
+}
+
 # without CAP_SYS_PTRACE the kernel refuses EVENT_FORK: a skip that says so;
 # the other events run unprivileged
 t_events_fork_unprivileged_skips() {
