@@ -784,7 +784,7 @@ static int check_resolve(const struct fb_config *c, struct fb_err *err)
  * handler threads on one uffd over private anonymous memory. */
 static int check_events(const struct fb_config *c, struct fb_err *err)
 {
-	char names[160];
+	char names[160], bad[64];
 
 	if (!c->events) {
 		if (c->inject != INJECT_IGNORE_REMAP)
@@ -796,19 +796,21 @@ static int check_events(const struct fb_config *c, struct fb_err *err)
 		fb_errf(err, "--inject ignore-remap: only with --events including remap");
 		return 1;
 	}
-	if (!(c->mode->flags & MODE_EVENTS) || c->handler != HANDLER_THREAD ||
-	    c->uffd_sharing != UFFD_SHARED || c->backing->flags || c->resolve != RESOLVE_COPY) {
-		fb_errf(err, "--events: accepted with --mode %s, --handler thread, --uffd shared, "
-			"--backing anon and --resolve copy only (not --mode %s --handler %s --uffd %s "
-			"--backing %s --resolve %s)", modes_with(MODE_EVENTS, names, sizeof(names)),
-			c->mode->name, enum_name_of(handler_names, FB_ARRAY_SIZE(handler_names),
-						    (int)c->handler),
-			enum_name_of(uffd_names, FB_ARRAY_SIZE(uffd_names), (int)c->uffd_sharing),
-			c->backing->name, enum_name_of(resolve_names, FB_ARRAY_SIZE(resolve_names),
-						       (int)c->resolve));
-		return 1;
-	}
-	return 0;
+	if (!(c->mode->flags & MODE_EVENTS))
+		snprintf(bad, sizeof(bad), "--mode %s", c->mode->name);
+	else if (c->handler != HANDLER_THREAD)
+		snprintf(bad, sizeof(bad), "--handler process");
+	else if (c->uffd_sharing != UFFD_SHARED)
+		snprintf(bad, sizeof(bad), "--uffd per-vcpu");
+	else if (c->backing->flags)
+		snprintf(bad, sizeof(bad), "--backing %s", c->backing->name);
+	else if (c->resolve != RESOLVE_COPY)
+		snprintf(bad, sizeof(bad), "--resolve move");
+	else
+		return 0;
+	fb_errf(err, "--events: not with %s; accepted with --mode %s, --handler thread, --uffd shared, "
+		"--backing anon and --resolve copy", bad, modes_with(MODE_EVENTS, names, sizeof(names)));
+	return 1;
 }
 
 int config_resolve(struct fb_config *c, struct fb_err *err)
