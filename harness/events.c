@@ -545,7 +545,7 @@ out:
 static struct events *_Atomic live;
 
 
-int events_create(struct mode_run *r, struct events **out)
+int events_create(struct mode_run *r, struct uffd_server *s, struct events **out)
 {
 	const struct fb_config *cfg = r->cfg;
 	unsigned nh = cfg->handlers;
@@ -557,6 +557,7 @@ int events_create(struct mode_run *r, struct events **out)
 	if (!ev)
 		return -ENOMEM;
 	ev->r = r;
+	ev->s = s;
 	ev->want = cfg->events;
 	ev->ps = cfg->page_size;
 	ev->wpp = cfg->page_size / 8;
@@ -584,6 +585,7 @@ int events_create(struct mode_run *r, struct events **out)
 		struct ev_handler *eh = &ev->hs[i];
 
 		eh->ev = ev;
+		eh->s = s;
 		eh->nmsgs = cfg->batch;
 		/* a vCPU waits on one fault at a time; a woken one may fault
 		 * again, hence the slack */
@@ -602,14 +604,9 @@ int events_create(struct mode_run *r, struct events **out)
 	return 0;
 }
 
-int events_start(struct events *ev, struct uffd_server *s)
+int events_start(struct events *ev)
 {
-	int rc;
-
-	ev->s = s;
-	for (unsigned i = 0; i < ev->nh; i++)
-		ev->hs[i].s = s;
-	rc = pthread_create(&ev->tid, NULL, events_main, ev);
+	int rc = pthread_create(&ev->tid, NULL, events_main, ev);
 	if (rc) {
 		fb_errf(ev->r->err, "--events: cannot start the events thread: %s", strerror(rc));
 		return -rc;

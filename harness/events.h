@@ -47,11 +47,11 @@ uint64_t events_features(unsigned events);
 /* Why this process cannot have the events cfg asks for (a skip), or NULL:
  * what the feature bits cannot say (EVENT_FORK needs CAP_SYS_PTRACE). */
 const char *events_unsupported(const struct fb_config *cfg, char *why, size_t n);
-/* Allocate the state for r (the remap's destination reserved); before the
- * handlers start. 0 or -errno (with r->err). */
-int events_create(struct mode_run *r, struct events **out);
+/* Allocate the state for r and the server s (the remap's destination
+ * reserved); before the handlers start. 0 or -errno. */
+int events_create(struct mode_run *r, struct uffd_server *s, struct events **out);
 /* The handlers run: start the events thread. */
-int events_start(struct events *ev, struct uffd_server *s);
+int events_start(struct events *ev);
 /* uffd-stock's message function while events run; ev from events_of(s). */
 int events_msg(struct events *ev, struct uffd_server *s, struct uffd_handler *h,
 	       const struct uffd_msg *m);

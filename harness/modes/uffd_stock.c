@@ -129,12 +129,14 @@ static int stock_setup(struct mode_run *r)
 	r->priv = &st->s;
 	if (!r->cfg->events)
 		return uffd_stock_setup_server(r, &st->s, stock_msg, 0, UFFDIO_REGISTER_MODE_MISSING);
-	rc = events_create(r, &st->ev);
+	/* a server teardown can undo, should the events fail to set up */
+	uffd_server_init(&st->s, r, stock_events_msg);
+	rc = events_create(r, &st->s, &st->ev);
 	if (!rc)
 		rc = uffd_stock_setup_server(r, &st->s, stock_events_msg,
 					     events_features(r->cfg->events),
 					     UFFDIO_REGISTER_MODE_MISSING);
-	return rc ? rc : events_start(st->ev, &st->s);
+	return rc ? rc : events_start(st->ev);
 }
 
 /* Not through r->priv: after a stall, teardown may free it before this
