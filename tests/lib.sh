@@ -66,6 +66,17 @@ need_thp() {
 	return 0
 }
 
+# Every repetition's mode_data against results/schema.json's $defs/DEF
+mode_data_schema() { # result.json DEF
+	local r=$1 def=$2 s=$T/md-schema.json d=$T/md.json i n
+	jq --arg name "$def" '{"$defs": .["$defs"], "$ref": ("#/$defs/" + $name)}' "$SCHEMA" >"$s"
+	n=$(jget "$r" '.runs | length')
+	for ((i = 0; i < n; i++)); do
+		jq ".runs[$i].mode_data" "$r" >"$d"
+		"$FB" validate "$s" "$d" || fail "runs[$i].mode_data does not match \$defs/$def"
+	done
+}
+
 # jq over a result file; fails the test when jq fails
 jget() { jq -er "$2" "$1" || fail "jq '$2' on $1 failed"; }
 
