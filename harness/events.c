@@ -1,21 +1,18 @@
 #include "events.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fork_child.h"
 #include "image.h"
 #include "memory.h"
 #include "timing.h"
@@ -38,12 +35,6 @@ static const struct {
 
 /* Pages the fork child reads, spread over the vCPUs' slices. */
 #define FORK_PAGES 64
-
-/* What the child found, through its pipe. */
-struct fork_report {
-	uint64_t checked, bad;
-	uint64_t first_bad, word, want, found;
-};
 
 /* One handler thread's side: what it read while a resolve saw EAGAIN. */
 struct ev_handler {
@@ -101,13 +92,9 @@ struct events {
 	char remap_msg[160];
 
 	/* fork */
-	_Atomic int child_uffd;
-	struct image_pool pool;
-	struct mode_counters child_c;
-	struct fork_report fr;
-	bool fr_ok;
-	int child_status;          /* waitpid's, -1 not reaped by us */
-	uint64_t child_pages, child_stride, child_serve_ns;
+	_Atomic int child_uffd;    /* from the FORK message; closed after the child */
+	struct fork_child fc;
+	uint64_t child_serve_ns;
 };
 
 uint64_t events_features(unsigned events)
@@ -297,117 +284,6 @@ int events_msg(struct events *ev, struct uffd_server *s, struct uffd_handler *h,
 	return rc;
 }
 
-/* ---- the fork child ----------------------------------------------------- */
-
-/* Async-signal-safe: reads, compares, writes its report, exits. */
-static __attribute__((noreturn)) void child_main(struct events *ev, int wfd, pid_t parent)
-{
-	const struct fb_config *cfg = ev->r->cfg;
-	const struct image *img = ev->r->img;
-	const struct touch_words tw = touch_words(cfg->touch, cfg->access, ev->wpp);
-	bool writes = cfg->access != ACCESS_READ;
-	struct fork_report fr = { 0 };
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(3);
-	for (uint64_t i = 0; i < ev->child_pages; i++) {
-		uint64_t p = i * ev->child_stride;
-		const volatile uint64_t *w = (const volatile uint64_t *)(ev->base + p * ev->ps);
-
-		for (uint64_t k = 0; k < ev->wpp; k++) {
-			uint64_t v = w[k], want = image_word(img, p, k);
-
-			if (v == want || (writes && touch_writes(&tw, k) && v == touch_marker(p, k)))
-				continue;
-			if (!fr.bad++) {
-				fr.first_bad = p;
-				fr.word = k;
-				fr.want = want;
-				fr.found = v;
-			}
-			break;
-		}
-		fr.checked++;
-	}
-	if (write(wfd, &fr, sizeof(fr)) != (ssize_t)sizeof(fr))
-		_exit(4);
-	_exit(fr.bad ? 1 : 0);
-}
-
-/* Resolve the child's faults from the image until it reports. */
-static int serve_child(struct events *ev, int cu, int rfd, uint64_t deadline)
-{
-	struct uffd_msg msgs[16];
-	size_t got = 0;
-
-	for (;;) {
-		struct pollfd p[2] = { { .fd = cu, .events = POLLIN }, { .fd = rfd, .events = POLLIN } };
-		int n = poll(p, 2, 50);
-
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		if (n > 0 && (p[0].revents & POLLIN)) {
-			ssize_t r = read(cu, msgs, sizeof(msgs));
-
-			for (size_t i = 0; r > 0 && i < (size_t)r / sizeof(msgs[0]); i++) {
-				uint64_t a = msgs[i].arg.pagefault.address & ~(ev->ps - 1), pg, src;
-				int rc;
-
-				if (msgs[i].event != UFFD_EVENT_PAGEFAULT) {
-					ev->child_c.uffd_events++;
-					continue;
-				}
-				ev->child_c.uffd_msgs++;
-				if (a < (uintptr_t)ev->base || a >= (uintptr_t)ev->base + ev->area * ev->ps) {
-					snprintf(ev->why, sizeof(ev->why), "fork: the child faulted at 0x%llx, "
-						 "outside the slices", (unsigned long long)a);
-					return -EFAULT;
-				}
-				pg = (a - (uintptr_t)ev->base) / ev->ps;
-				/* --inject corrupt-copy reaches the child's pages too */
-				src = pg + (ev->r->cfg->inject == INJECT_CORRUPT_COPY &&
-					    pg == ev->r->cfg->inject_page);
-				if (image_is_zero(ev->r->img, src) &&
-				    (ev->s->range_ioctls & (1ULL << _UFFDIO_ZEROPAGE)))
-					rc = uffd_zeropage(cu, &ev->child_c, a, ev->ps, false);
-				else
-					rc = uffd_copy(cu, &ev->child_c, a,
-						       image_pool_page(&ev->pool, ev->r->img, src), ev->ps, false);
-				if (rc) {
-					snprintf(ev->why, sizeof(ev->why), "fork: resolving the child's page "
-						 "%llu failed: %s", (unsigned long long)pg, strerror(-rc));
-					return rc;
-				}
-			}
-		}
-		if (n > 0 && (p[1].revents & (POLLIN | POLLHUP))) {
-			ssize_t r = read(rfd, (char *)&ev->fr + got, sizeof(ev->fr) - got);
-
-			if (r > 0)
-				got += (size_t)r;
-			if (got == sizeof(ev->fr)) {
-				ev->fr_ok = true;
-				return 0;
-			}
-			if (r == 0) {
-				snprintf(ev->why, sizeof(ev->why), "fork: the child exited without its report");
-				return -EPIPE;
-			}
-		}
-		if (atomic_load(&ev->stop)) {
-			snprintf(ev->why, sizeof(ev->why), "fork: stopped before the child finished");
-			return -ECANCELED;
-		}
-		if (fb_mono_ns() > deadline) {
-			snprintf(ev->why, sizeof(ev->why), "fork: the child did not finish within "
-				 "--fault-timeout (%llu of its faults resolved)",
-				 (unsigned long long)(ev->child_c.pages_copied + ev->child_c.pages_zeroed));
-			return -ETIMEDOUT;
-		}
-	}
-}
-
 /* Wait until a handler took kind k's message (the system call itself
  * waited for the read; this waits for the handler to follow it). */
 static int wait_receipt(struct events *ev, unsigned k, uint64_t deadline)
@@ -425,44 +301,30 @@ static int wait_receipt(struct events *ev, unsigned k, uint64_t deadline)
 
 static int do_fork(struct events *ev, uint64_t deadline)
 {
-	int pfd[2], cu = -1, rc, status = -1;
-	pid_t parent = getpid(), pid;
+	uint64_t t0;
+	int rc, frc, cu;
 
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
+	ev->fc.range_ioctls = ev->s->range_ioctls;  /* registered by now */
 	atomic_fetch_or(&ev->pending, kinds[K_FORK].bit);
 	ev->t_sys[K_FORK] = fb_ticks();
-	pid = fork();
-	if (pid == 0) {
-		close(pfd[0]);
-		child_main(ev, pfd[1], parent);
-	}
+	rc = fork_child_start(&ev->fc);
 	atomic_fetch_and(&ev->pending, ~kinds[K_FORK].bit);
-	close(pfd[1]);
-	if (pid < 0) {
-		rc = -errno;
-		close(pfd[0]);
+	if (rc) {
 		snprintf(ev->why, sizeof(ev->why), "fork: %s", strerror(-rc));
 		return rc;
 	}
 	ev->fired[K_FORK] = true;
 	rc = wait_receipt(ev, K_FORK, deadline);
-	if (!rc) {
-		uint64_t t0 = fb_mono_ns();
-
-		cu = atomic_load_explicit(&ev->child_uffd, memory_order_acquire);
-		rc = serve_child(ev, cu, pfd[0], deadline);
-		ev->child_serve_ns = fb_mono_ns() - t0;
-	}
-	/* never left behind: a child that failed or hangs is killed */
-	if (rc)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	ev->child_status = status;
+	t0 = fb_mono_ns();
+	cu = rc ? -1 : atomic_load(&ev->child_uffd);
+	frc = fork_child_finish(&ev->fc, cu, deadline);
+	ev->child_serve_ns = fb_mono_ns() - t0;
 	if (cu >= 0)
 		close(cu);
-	close(pfd[0]);
+	if (!rc && frc) {
+		snprintf(ev->why, sizeof(ev->why), "fork: %s", ev->fc.why);
+		rc = frc;
+	}
 	return rc;
 }
 
@@ -565,11 +427,14 @@ int events_create(struct mode_run *r, struct uffd_server *s, struct events **out
 	ev->area = cfg->total_bytes / cfg->page_size - FB_EVENT_AREA_PAGES;
 	ev->range_bytes = FB_EVENT_RANGE_PAGES * cfg->page_size;
 	ev->target = ev->area / 2;
-	ev->child_status = -1;
 	atomic_store(&ev->child_uffd, -1);
 	slices = ev->area;
-	ev->child_pages = slices < FORK_PAGES ? slices : FORK_PAGES;
-	ev->child_stride = slices / ev->child_pages;
+	ev->fc = (struct fork_child){
+		.cfg = cfg, .img = r->img, .base = ev->base, .ps = ev->ps, .wpp = ev->wpp,
+		.served_pages = slices, .pages = slices < FORK_PAGES ? slices : FORK_PAGES,
+		.stop = &ev->stop, .status = -1, .rfd = -1,
+	};
+	ev->fc.stride = slices / ev->fc.pages;
 	ev->remap_dst = mmap(NULL, ev->range_bytes, PROT_NONE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (ev->remap_dst == MAP_FAILED) {
@@ -596,7 +461,7 @@ int events_create(struct mode_run *r, struct uffd_server *s, struct events **out
 			return -ENOMEM;
 	}
 	if (cfg->events & EV_FORK) {
-		rc = image_pool_init(&ev->pool, r->img);
+		rc = image_pool_init(&ev->fc.pool, r->img);
 		if (rc)
 			return rc;
 	}
@@ -720,28 +585,28 @@ int events_after_vcpus(struct events *ev)
 		}
 	}
 	if (ev->want & EV_FORK) {
-		int st = ev->child_status;
+		int st = ev->fc.status;
 
-		if (!ev->fr_ok || ev->fr.bad || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		if (!ev->fc.fr_ok || ev->fc.fr.bad || !WIFEXITED(st) || WEXITSTATUS(st)) {
 			fb_errf(err, "--events fork: the child %s; it checked %llu of %llu pages, "
 				"%llu wrong%s (first: page %llu word %llu, expected 0x%016llx, found 0x%016llx)",
-				WIFEXITED(st) ? "exited" : "was killed", (unsigned long long)ev->fr.checked,
-				(unsigned long long)ev->child_pages, (unsigned long long)ev->fr.bad,
-				ev->fr_ok ? "" : ", no report", (unsigned long long)ev->fr.first_bad,
-				(unsigned long long)ev->fr.word, (unsigned long long)ev->fr.want,
-				(unsigned long long)ev->fr.found);
+				WIFEXITED(st) ? "exited" : "was killed", (unsigned long long)ev->fc.fr.checked,
+				(unsigned long long)ev->fc.pages, (unsigned long long)ev->fc.fr.bad,
+				ev->fc.fr_ok ? "" : ", no report", (unsigned long long)ev->fc.fr.first_bad,
+				(unsigned long long)ev->fc.fr.word, (unsigned long long)ev->fc.fr.want,
+				(unsigned long long)ev->fc.fr.found);
 			return -EBADMSG;
 		}
-		if (ev->fr.checked != ev->child_pages || ev->child_c.ioctl_errors ||
-		    ev->child_c.uffd_msgs != ev->child_c.pages_copied + ev->child_c.pages_zeroed +
-						     ev->child_c.eexist) {
+		if (ev->fc.fr.checked != ev->fc.pages || ev->fc.c.ioctl_errors ||
+		    ev->fc.c.uffd_msgs != ev->fc.c.pages_copied + ev->fc.c.pages_zeroed +
+						     ev->fc.c.eexist) {
 			fb_errf(err, "--events fork: accounting: the child checked %llu of %llu pages; "
 				"%llu fault messages but %llu pages resolved + %llu EEXIST, %llu ioctl errors",
-				(unsigned long long)ev->fr.checked, (unsigned long long)ev->child_pages,
-				(unsigned long long)ev->child_c.uffd_msgs,
-				(unsigned long long)(ev->child_c.pages_copied + ev->child_c.pages_zeroed),
-				(unsigned long long)ev->child_c.eexist,
-				(unsigned long long)ev->child_c.ioctl_errors);
+				(unsigned long long)ev->fc.fr.checked, (unsigned long long)ev->fc.pages,
+				(unsigned long long)ev->fc.c.uffd_msgs,
+				(unsigned long long)(ev->fc.c.pages_copied + ev->fc.c.pages_zeroed),
+				(unsigned long long)ev->fc.c.eexist,
+				(unsigned long long)ev->fc.c.ioctl_errors);
 			return -EPROTO;
 		}
 	}
@@ -783,17 +648,17 @@ json_t *events_report(struct events *ev)
 					    json_integer(atomic_load(&ev->remap_unmaps)));
 		}
 		if (k == K_FORK) {
-			json_object_set_new(kj, "child_pages_checked", json_integer((json_int_t)ev->fr.checked));
-			json_object_set_new(kj, "child_bad_pages", json_integer((json_int_t)ev->fr.bad));
-			json_object_set_new(kj, "child_faults", json_integer((json_int_t)ev->child_c.uffd_msgs));
+			json_object_set_new(kj, "child_pages_checked", json_integer((json_int_t)ev->fc.fr.checked));
+			json_object_set_new(kj, "child_bad_pages", json_integer((json_int_t)ev->fc.fr.bad));
+			json_object_set_new(kj, "child_faults", json_integer((json_int_t)ev->fc.c.uffd_msgs));
 			json_object_set_new(kj, "child_pages_copied",
-					    json_integer((json_int_t)ev->child_c.pages_copied));
+					    json_integer((json_int_t)ev->fc.c.pages_copied));
 			json_object_set_new(kj, "child_pages_zeroed",
-					    json_integer((json_int_t)ev->child_c.pages_zeroed));
-			json_object_set_new(kj, "child_eexist", json_integer((json_int_t)ev->child_c.eexist));
+					    json_integer((json_int_t)ev->fc.c.pages_zeroed));
+			json_object_set_new(kj, "child_eexist", json_integer((json_int_t)ev->fc.c.eexist));
 			json_object_set_new(kj, "child_exit_status",
-					    ev->child_status >= 0 && WIFEXITED(ev->child_status) ?
-					    json_integer(WEXITSTATUS(ev->child_status)) : json_null());
+					    ev->fc.status >= 0 && WIFEXITED(ev->fc.status) ?
+					    json_integer(WEXITSTATUS(ev->fc.status)) : json_null());
 			json_object_set_new(kj, "child_served_ns", json_integer((json_int_t)ev->child_serve_ns));
 		}
 		json_object_set_new(j, kinds[k].name, kj);
@@ -875,7 +740,7 @@ int events_destroy(struct events *ev)
 
 	events_stop(ev);
 	join(ev);
-	image_pool_destroy(&ev->pool);
+	image_pool_destroy(&ev->fc.pool);
 	if (ev->vcpus_joined && !ev->thread_rc) {
 		rc = check_messages(ev);
 		r->extra_touched = ev->remap_touched;
