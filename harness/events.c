@@ -67,8 +67,10 @@ struct events {
 	_Atomic int stop;          /* teardown */
 	_Atomic int owner_waiting; /* vCPU 0 waits for its remap */
 	_Atomic int remap_state;   /* 0 pending, 1 done, -errno: it will not come */
-	_Atomic uint64_t resolved; /* faults the handlers resolved (the trigger) */
-	uint64_t target;
+	/* faults the handlers resolved (the trigger): every resolve adds, so
+	 * it has a line of its own */
+	_Atomic uint64_t resolved __attribute__((aligned(FB_CACHELINE)));
+	uint64_t target __attribute__((aligned(FB_CACHELINE)));
 	const char *trigger;
 	uint64_t trigger_resolved;
 
@@ -411,13 +413,14 @@ int events_create(struct mode_run *r, struct uffd_server *s, struct events **out
 {
 	const struct fb_config *cfg = r->cfg;
 	unsigned nh = cfg->handlers;
-	struct events *ev = calloc(1, sizeof(*ev));
+	struct events *ev = aligned_alloc(FB_CACHELINE, sizeof(*ev));
 	uint64_t slices;
 	int rc;
 
 	*out = ev;
 	if (!ev)
 		return -ENOMEM;
+	memset(ev, 0, sizeof(*ev));
 	ev->r = r;
 	ev->s = s;
 	ev->want = cfg->events;
