@@ -64,6 +64,10 @@ static const struct enum_name inject_names[] = {
 	{ "enomem-copy", INJECT_ENOMEM_COPY },
 	{ "enoent-copy", INJECT_ENOENT_COPY },
 	{ "esrch-copy", INJECT_ESRCH_COPY },
+	{ "ignore-remap", INJECT_IGNORE_REMAP },
+};
+static const struct enum_name event_names[] = {
+	{ "unmap", EV_UNMAP }, { "remove", EV_REMOVE }, { "remap", EV_REMAP }, { "fork", EV_FORK },
 };
 
 #define ENUM_LOOKUP(tab, s) enum_lookup(tab, FB_ARRAY_SIZE(tab), s)
@@ -196,6 +200,9 @@ void config_usage(FILE *f)
 		"                         temporary file, removed afterwards]\n"
 		"  --page-cache warm|cold process: cold drops the file's cached pages before\n"
 		"                         each repetition, so first reads come from disk [warm]\n"
+		"  --events LIST          uffd-stock, threads: mid-run, an events thread does\n"
+		"                         each of unmap, remove, remap, fork (any subset,\n"
+		"                         comma-separated) once; the handlers follow [none]\n"
 		"\n"
 		"memfault-exit, zero-unreg, wp-unpop\n"
 		"  --exit sigbus|bitmap   how a vCPU learns its page is missing     [sigbus]\n"
@@ -215,7 +222,8 @@ void config_usage(FILE *f)
 		"Testing only\n"
 		"  --inject K:PAGE        test only: corrupt-copy, duplicate-copy, drop-copy;\n"
 		"                         uffd-stock also kill-handler, eagain-copy, enomem-once,\n"
-		"                         enomem-copy, enoent-copy, esrch-copy\n"
+		"                         enomem-copy, enoent-copy, esrch-copy; with\n"
+		"                         --events remap also ignore-remap\n"
 		"\n"
 		"Exit: 0 ok, 1 run failed, 2 bad input, 77 skipped (reason in the JSON)\n",
 		FB_MAX_VCPUS, FB_MAX_BATCH);
@@ -226,7 +234,7 @@ enum {
 	OPT_NUMA, OPT_PIN, OPT_WORKLOAD, OPT_ACCESS, OPT_TOUCH, OPT_SEED, OPT_REPS, OPT_WARMUP, OPT_VERIFY,
 	OPT_NO_VERIFY, OPT_LATENCY, OPT_POPULATE, OPT_POP_PAR, OPT_UFFD, OPT_READERS, OPT_HANDLERS,
 	OPT_WAIT, OPT_HCPUS, OPT_BATCH, OPT_ZERO, OPT_ZERO_RUN, OPT_DELAY, OPT_RESERVE, OPT_NO_RESERVE, OPT_OVERCOMMIT,
-	OPT_INJECT, OPT_TIMEOUT, OPT_HANDLER, OPT_HANDLER_EXEC, OPT_RESOLVE, OPT_IMAGE_FILE, OPT_PAGE_CACHE, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
+	OPT_INJECT, OPT_TIMEOUT, OPT_HANDLER, OPT_HANDLER_EXEC, OPT_RESOLVE, OPT_IMAGE_FILE, OPT_PAGE_CACHE, OPT_EVENTS, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
 };
 
 static const struct option run_options[] = {
@@ -270,6 +278,7 @@ static const struct option run_options[] = {
 	{ "resolve", required_argument, NULL, OPT_RESOLVE },
 	{ "image-file", required_argument, NULL, OPT_IMAGE_FILE },
 	{ "page-cache", required_argument, NULL, OPT_PAGE_CACHE },
+	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "exit", required_argument, NULL, OPT_EXIT },
 	{ "emulation-thread", no_argument, NULL, OPT_EMUL },
 	{ "balloon", required_argument, NULL, OPT_BALLOON },
@@ -291,6 +300,31 @@ static int bad_enum(struct fb_err *err, const char *flag, const char *v, const c
 {
 	fb_errf(err, "%s: '%s' is not accepted; accepted values: %s", flag, v, accepted);
 	return -EINVAL;
+}
+
+/* --events unmap,remove,remap,fork: any non-empty subset */
+static int parse_events(struct fb_config *c, const char *v, struct fb_err *err)
+{
+	char buf[160], item[32];
+	const char *p = v;
+
+	c->events = 0;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		int e;
+
+		if (!n || n >= sizeof(item))
+			return bad_enum(err, "--events", v, ENUM_LIST(event_names, buf));
+		memcpy(item, p, n);
+		item[n] = 0;
+		e = ENUM_LOOKUP(event_names, item);
+		if (e < 0)
+			return bad_enum(err, "--events", v, ENUM_LIST(event_names, buf));
+		c->events |= (unsigned)e;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
 }
 
 static int bad_number(struct fb_err *err, const char *flag, const char *v, const char *accepted)
@@ -548,6 +582,8 @@ static int parse_one(struct fb_config *c, int opt, const char *v, struct fb_err 
 		c->handler = (enum handler_kind)e;
 		c->handler_given = true;
 		return 0;
+	case OPT_EVENTS:
+		return parse_events(c, v, err);
 	case OPT_RESOLVE:
 		e = ENUM_LOOKUP(resolve_names, v);
 		if (e < 0)
@@ -755,6 +791,39 @@ static int check_resolve(const struct fb_config *c, struct fb_err *err)
 	return 1;
 }
 
+/* The events thread and the handlers that follow it are uffd-stock's
+ * handler threads on one uffd over private anonymous memory. */
+static int check_events(const struct fb_config *c, struct fb_err *err)
+{
+	char names[160], bad[64];
+
+	if (!c->events) {
+		if (c->inject != INJECT_IGNORE_REMAP)
+			return 0;
+		fb_errf(err, "--inject ignore-remap: only with --events including remap");
+		return 1;
+	}
+	if (c->inject == INJECT_IGNORE_REMAP && !(c->events & EV_REMAP)) {
+		fb_errf(err, "--inject ignore-remap: only with --events including remap");
+		return 1;
+	}
+	if (!(c->mode->flags & MODE_EVENTS))
+		snprintf(bad, sizeof(bad), "--mode %s", c->mode->name);
+	else if (c->handler != HANDLER_THREAD)
+		snprintf(bad, sizeof(bad), "--handler process");
+	else if (c->uffd_sharing != UFFD_SHARED)
+		snprintf(bad, sizeof(bad), "--uffd per-vcpu");
+	else if (c->backing->flags)
+		snprintf(bad, sizeof(bad), "--backing %s", c->backing->name);
+	else if (c->resolve != RESOLVE_COPY)
+		snprintf(bad, sizeof(bad), "--resolve move");
+	else
+		return 0;
+	fb_errf(err, "--events: not with %s; accepted with --mode %s, --handler thread, --uffd shared, "
+		"--backing anon and --resolve copy", bad, modes_with(MODE_EVENTS, names, sizeof(names)));
+	return 1;
+}
+
 int config_resolve(struct fb_config *c, struct fb_err *err)
 {
 	const struct host_caps *h = probe_host();
@@ -802,6 +871,8 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 		}
 	}
 	total_pages = c->overlap ? c->slice_pages : c->slice_pages * c->vcpus;
+	if (c->events)
+		total_pages += FB_EVENT_AREA_PAGES;  /* the event area, past the slices */
 	c->total_bytes = total_pages * ps;
 	if (!c->allow_overcommit && h->mem_total && c->total_bytes > h->mem_total) {
 		fb_errf(err, "--size: %s of guest memory is more than this host's %s of RAM; "
@@ -870,7 +941,7 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 	}
 	if (c->handler_exec && !c->handler_given)
 		c->handler = HANDLER_PROCESS;  /* --handler-exec implies it */
-	if (check_handler(c, err) || check_resolve(c, err))
+	if (check_handler(c, err) || check_resolve(c, err) || check_events(c, err))
 		return -EINVAL;
 	if (c->mode->check)
 		return c->mode->check(c, err);
@@ -942,6 +1013,14 @@ json_t *config_to_json(const struct fb_config *c)
 		json_object_set_new(j, "image_file", json_string(c->image_file));
 	if (c->handler_exec)
 		json_object_set_new(j, "handler_exec", json_string(c->handler_exec));
+	if (c->events) {
+		json_t *ev = json_array();
+
+		for (size_t i = 0; ev && i < FB_ARRAY_SIZE(event_names); i++)
+			if (c->events & (unsigned)event_names[i].value)
+				json_array_append_new(ev, json_string(event_names[i].name));
+		json_object_set_new(j, "events", ev);
+	}
 	if (c->resolve != RESOLVE_COPY)
 		json_object_set_new(j, "resolve", json_string(enum_name_of(resolve_names,
 				    FB_ARRAY_SIZE(resolve_names), (int)c->resolve)));

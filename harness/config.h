@@ -44,7 +44,18 @@ enum inject_kind {
 	INJECT_ENOMEM_COPY,     /* ... with ENOMEM every time: retried, then the run fails */
 	INJECT_ENOENT_COPY,     /* ... with ENOENT (the layout changed): the run fails */
 	INJECT_ESRCH_COPY,      /* ... with ESRCH (the mm is gone): the run fails */
+	/* --events remap: the handlers take the REMAP message but keep
+	 * translating the old address, as a handler that ignores it would */
+	INJECT_IGNORE_REMAP,
 };
+
+/* --events: what the events thread does mid-run (harness/events.h) */
+enum event_bits { EV_UNMAP = 1 << 0, EV_REMOVE = 1 << 1, EV_REMAP = 1 << 2, EV_FORK = 1 << 3 };
+/* With --events the region gets an event area past the vCPUs' slices: one
+ * range of this many pages each for unmap, remove and remap, which no vCPU's
+ * access plan touches (harness/events.h). */
+#define FB_EVENT_RANGE_PAGES 16
+#define FB_EVENT_AREA_PAGES (3 * FB_EVENT_RANGE_PAGES)
 
 #define FB_MAX_VCPUS 4096
 #define FB_MAX_HANDLERS 1024
@@ -105,6 +116,7 @@ struct fb_config {
 	enum resolve_kind resolve;  /* move: fill a staging page, UFFDIO_MOVE it in */
 	const char *image_file;     /* NULL: a temporary file */
 	enum page_cache_kind page_cache;  /* cold: dropped before each repetition */
+	unsigned events;            /* --events: enum event_bits, 0: none */
 
 	/* memfault-exit */
 	enum exit_kind exit_kind;   /* how a vCPU learns a page is missing */

@@ -57,6 +57,7 @@ struct vcpu {
 	uint64_t read_xor;
 	int prepare_rc;
 	int miss_rc;             /* first vcpu_miss() error; the loop stops there */
+	int finish_rc;           /* vcpu_finish()'s */
 	struct anat_vcpu anat;   /* its side of the fault anatomy */
 	struct vcpu_stats *st;
 	_Atomic uint64_t progress;  /* accesses done; read by the watchdog */
@@ -197,6 +198,7 @@ static void *vcpu_main(void *arg)
 	sigjmp_buf jb;
 
 	fb_current_vcpu = (int)v->idx;
+	v->finish_rc = 0;
 	topo_pin_self(v->cpu);
 	if (cfg->mode->vcpu_prepare) {
 		t0 = fb_ticks();
@@ -217,6 +219,9 @@ static void *vcpu_main(void *arg)
 	touch(v, cfg->page_size, cfg->access, cfg->touch != TOUCH_WORD, cfg->record_latency,
 	      ctx->mr.presence != NULL);
 	t1 = fb_ticks();
+	/* untimed, still kickable: it may fault */
+	if (cfg->mode->vcpu_finish)
+		v->finish_rc = cfg->mode->vcpu_finish(&ctx->mr, v->idx);
 	kick_jmp = NULL;
 	getrusage(RUSAGE_THREAD, &r1);
 	v->st->touch_ns = fb_ticks_ns(t1 - t0);
@@ -463,7 +468,9 @@ static int wait_vcpus(struct run_ctx *ctx)
 				last[i] = p;
 				since[i] = now;
 			} else if (now - since[i] > limit) {
-				uint64_t pg = v->first_page + (v->seq[p] & WL_PAGE_MASK);
+				/* p == nseq: past its accesses, in vcpu_finish */
+				uint64_t pg = p < v->nseq ? v->first_page + (v->seq[p] & WL_PAGE_MASK) :
+							    UINT64_MAX;
 				char hs[160];
 
 				handler_state(ctx, now, hs, sizeof(hs));
@@ -486,6 +493,8 @@ static int wait_vcpus(struct run_ctx *ctx)
 					 FB_ENOMEM_RETRIES);
 			else if (e == ENOENT || e == ESRCH)
 				snprintf(why, sizeof(why), ": the guest memory's layout changed under it");
+			else if (e == EFAULT)
+				snprintf(why, sizeof(why), ": a fault at an address it cannot map to a page");
 			fb_errf(&ctx->err, "handler: resolving page %lld failed with %s (%s)%s; "
 				"the repetition is stopped", pg == UINT64_MAX - 1 ? -1LL : (long long)pg,
 				strerrorname_np(e) ? strerrorname_np(e) : "?", strerror(e), why);
@@ -659,6 +668,10 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 		join_vcpus(ctx, false);
 		for (unsigned i = 0; i < cfg->vcpus; i++) {
 			ctx->v[i].started = false;
+			if (ctx->v[i].finish_rc && !rc) {
+				rc = ctx->v[i].finish_rc;
+				fb_errf(&ctx->err, "vCPU %u, after its accesses: %s", i, strerror(-rc));
+			}
 			if (ctx->v[i].miss_rc && !rc) {
 				rc = ctx->v[i].miss_rc;
 				if (!ctx->err.msg[0])

@@ -144,6 +144,17 @@ static int resolve_ioctl(int uffd, unsigned long req, void *arg)
 	return ioctl(uffd, req, arg);
 }
 
+/* Set by a handler that follows non-cooperative events (events.c): what to
+ * call on this thread when a resolve sees EAGAIN. */
+static _Thread_local int (*eagain_fn)(void *);
+static _Thread_local void *eagain_arg;
+
+void uffd_on_eagain(int (*fn)(void *arg), void *arg)
+{
+	eagain_fn = fn;
+	eagain_arg = arg;
+}
+
 /* What a failed COPY or ZEROPAGE does next: 1 to retry, or -errno to fail
  * the resolve. EAGAIN (mmap_changing while a REMOVE or fork is in flight, or
  * a partial copy) is retried at once. ENOMEM is retried 1 ms apart, up to
@@ -154,6 +165,14 @@ static int resolve_failed(struct mode_counters *c, int e, unsigned *nomem)
 {
 	if (e == EAGAIN) {
 		c->eagain++;
+		/* with event features, the layout change ends only once a reader
+		 * takes its message, and that reader may be this thread */
+		if (eagain_fn) {
+			int rc = eagain_fn(eagain_arg);
+
+			if (rc < 0)
+				return rc;
+		}
 		return 1;
 	}
 	if (e == ENOMEM && ++*nomem <= FB_ENOMEM_RETRIES) {
@@ -278,9 +297,14 @@ static int install_page(struct uffd_handler *h, uint64_t dst, uint64_t src, uint
 
 int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint64_t page)
 {
+	return uffd_resolve_at(s, h, page, (uintptr_t)s->run->gm->base + page * s->run->cfg->page_size);
+}
+
+int uffd_resolve_at(struct uffd_server *s, struct uffd_handler *h, uint64_t page, uint64_t dst)
+{
 	const struct fb_config *cfg = s->run->cfg;
 	const struct image *img = s->run->img;
-	uint64_t ps = cfg->page_size, dst = (uintptr_t)s->run->gm->base + page * ps, src_page = page;
+	uint64_t ps = cfg->page_size, src_page = page;
 	int rc;
 
 	if (cfg->inject != INJECT_NONE && page == cfg->inject_page) {
@@ -343,7 +367,9 @@ static void report_fatal(struct mode_run *r, const struct uffd_msg *m, int e)
 	uint64_t page = (m->arg.pagefault.address - (uintptr_t)r->gm->base) / r->cfg->page_size;
 	uint64_t none = 0;
 
-	if (m->event != UFFD_EVENT_PAGEFAULT)
+	/* an event, or a fault outside the region (a remapped page) */
+	if (m->event != UFFD_EVENT_PAGEFAULT || m->arg.pagefault.address < (uintptr_t)r->gm->base ||
+	    m->arg.pagefault.address - (uintptr_t)r->gm->base >= r->gm->size)
 		page = UINT64_MAX - 1;
 	/* the first failure claims fatal_page (page + 1, so 0 means unclaimed),
 	 * then publishes its errno: a reader that sees the errno sees its page */

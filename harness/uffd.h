@@ -117,6 +117,12 @@ int uffd_move(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uin
  * (UFFDIO_ZEROPAGE) when the image page is zero and the range supports it.
  * Handles EEXIST (wake, count) and EAGAIN / partial copies (retry, count). */
 int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint64_t page);
+/* The same, with image page `page` installed at dst (a page that moved:
+ * --events remap). */
+int uffd_resolve_at(struct uffd_server *s, struct uffd_handler *h, uint64_t page, uint64_t dst);
+/* On the calling thread, from now on: a resolve that sees EAGAIN calls
+ * fn(arg) before it retries (fn's -errno fails the resolve). NULL: none. */
+void uffd_on_eagain(int (*fn)(void *arg), void *arg);
 /* Resolve a MINOR fault by mapping the page cache page (UFFDIO_CONTINUE).
  * 0: this call mapped it; 1: it was already mapped (EEXIST, counted, faulter
  * woken); -errno: failed (counted). EAGAIN and ENOMEM are retried and

@@ -86,6 +86,12 @@ row "resolve move on hugetlb" run --mode uffd-stock --backing hugetlb --resolve 
 row "resolve move on memfd" run --mode uffd-stock --backing memfd --resolve move
 row "resolve move in a mode that only copies" run --mode zero-unreg --resolve move
 row "resolve move in a handler process" run --mode uffd-stock --handler process --resolve move
+row "unknown event" run --mode uffd-stock --events unmap,exec
+row "events in another mode" run --mode zero-unreg --events unmap
+row "events with a handler process" run --mode uffd-stock --handler process --events fork
+row "events with per-vCPU uffds" run --mode uffd-stock --uffd per-vcpu --events remap
+row "events on shared memory" run --mode uffd-stock --backing memfd --events remove
+row "ignore-remap without the remap event" run --mode uffd-stock --events unmap --inject ignore-remap:0
 row "handler without its arguments" handler
 row "unknown command" frobnicate
 suite "unknown field" '[m]\nmode: none\nsise: 4M\n'

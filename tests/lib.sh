@@ -38,12 +38,43 @@ need_plain_build() {
 }
 fail() { echo "FAIL: $*"; exit 1; }
 
+# Run faultbench as nobody; output in $T/out, code in $RC. Extra
+# environment goes first: as_nobody VAR=value ... -- args
+as_nobody() {
+	local envs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	env "${envs[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups "$FB" "$@" >"$T/out" 2>&1
+	RC=$?
+}
+
+# Root, setpriv and a user nobody that can run $FB, or a skip
+need_nobody() {
+	[ "$(id -u)" = 0 ] || skip "needs root to drop to nobody"
+	command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
+	id nobody >/dev/null 2>&1 || skip "no user nobody"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$FB" ||
+		skip "nobody cannot execute $FB (a directory above it is not world-searchable)"
+	chmod 777 "$T"
+}
+
 # THP the way the thp backing needs it, or a skip saying why not
 need_thp() {
 	local f=/sys/kernel/mm/transparent_hugepage/enabled
 	[ -r "$f" ] || skip "no transparent huge pages on this kernel ($f missing)"
 	grep -q '\[never\]' "$f" && skip "THP is disabled ($f = never)"
 	return 0
+}
+
+# Every repetition's mode_data against results/schema.json's $defs/DEF
+mode_data_schema() { # result.json DEF
+	local r=$1 def=$2 s=$T/md-schema.json d=$T/md.json i n
+	jq --arg name "$def" '{"$defs": .["$defs"], "$ref": ("#/$defs/" + $name)}' "$SCHEMA" >"$s"
+	n=$(jget "$r" '.runs | length')
+	for ((i = 0; i < n; i++)); do
+		jq ".runs[$i].mode_data" "$r" >"$d"
+		"$FB" validate "$s" "$d" || fail "runs[$i].mode_data does not match \$defs/$def"
+	done
 }
 
 # jq over a result file; fails the test when jq fails

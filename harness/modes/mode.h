@@ -42,6 +42,8 @@ enum mode_flags {
 	 * faults are resolved from the page cache (MINOR faults), which the
 	 * mode fills before the vCPUs start. */
 	MODE_HANDOFF_GUEST_FILE = 1 << 7,
+	/* Its handler threads follow non-cooperative events (--events). */
+	MODE_EVENTS = 1 << 9,
 };
 
 /* Counted by the mode's own threads, summed after they stop. */
@@ -116,6 +118,9 @@ struct mode_run {
 	/* Set by a mode whose run legitimately changes pages behind the vCPUs
 	 * (a balloon): verification skips these pages and counts them. */
 	uint64_t *verify_skip;
+	/* Pages the handlers resolved outside the vCPUs' access plans (the
+	 * pages --events remap moved), for the resolve accounting. */
+	uint64_t extra_touched;
 };
 
 /* Which vCPU the calling thread is (-1 on other threads): for code that runs
@@ -138,6 +143,9 @@ struct fault_mode {
 	int (*setup)(struct mode_run *r);
 	/* On each vCPU thread, after pinning, before the start barrier. Optional. */
 	int (*vcpu_prepare)(struct mode_run *r, unsigned vcpu, char *slice, uint64_t bytes);
+	/* On each vCPU thread after its timed accesses, still kickable by the
+	 * watchdog (it may fault). Optional; 0 or -errno (the run fails). */
+	int (*vcpu_finish)(struct mode_run *r, unsigned vcpu);
 	/* With r->presence: a vCPU found page (region index) absent and must make
 	 * it present before it touches it. Runs on the vCPU thread, inside the
 	 * timed access: no allocation, no locks, no output. 0 or -errno. */

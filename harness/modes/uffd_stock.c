@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "events.h"
 #include "memory.h"
 #include "mode.h"
 #include "probe.h"
@@ -27,8 +28,21 @@ int uffd_check_sharing(const struct fb_config *cfg, struct fb_err *err)
 static const char *stock_unsupported(const struct fb_config *cfg, const struct host_caps *h,
 				     char *why, size_t n)
 {
-	return mode_uffd_unsupported(cfg, h, cfg->resolve == RESOLVE_MOVE ? UFFD_FEATURE_MOVE : 0,
-				     why, n);
+	const char *r = mode_uffd_unsupported(cfg, h, (cfg->resolve == RESOLVE_MOVE ? UFFD_FEATURE_MOVE : 0) |
+					      events_features(cfg->events), why, n);
+
+	return r ? r : events_unsupported(cfg, why, n);
+}
+
+/* uffd-stock's state: the server, and with --events what follows them. */
+struct stock {
+	struct uffd_server s;  /* first: uffd_server_mode_teardown frees r->priv */
+	struct events *ev;
+};
+
+static int stock_events_msg(struct uffd_server *s, struct uffd_handler *h, const struct uffd_msg *m)
+{
+	return events_msg(((struct stock *)s)->ev, s, h, m);
 }
 
 static int stock_msg(struct uffd_server *s, struct uffd_handler *h, const struct uffd_msg *m)
@@ -110,12 +124,61 @@ int uffd_stock_teardown_server(struct mode_run *r, struct uffd_server *s)
 
 static int stock_setup(struct mode_run *r)
 {
-	struct uffd_server *s = malloc(sizeof(*s));
+	struct stock *st = calloc(1, sizeof(*st));
+	int rc;
 
-	if (!s)
+	if (!st)
 		return -ENOMEM;
-	r->priv = s;
-	return uffd_stock_setup_server(r, s, stock_msg, 0, UFFDIO_REGISTER_MODE_MISSING);
+	r->priv = &st->s;
+	if (!r->cfg->events)
+		return uffd_stock_setup_server(r, &st->s, stock_msg, 0, UFFDIO_REGISTER_MODE_MISSING);
+	/* a server teardown can undo, should the events fail to set up */
+	uffd_server_init(&st->s, r, stock_events_msg);
+	rc = events_create(r, &st->s, &st->ev);
+	if (!rc)
+		rc = uffd_stock_setup_server(r, &st->s, stock_events_msg,
+					     events_features(r->cfg->events),
+					     UFFDIO_REGISTER_MODE_MISSING);
+	return rc ? rc : events_start(st->ev);
+}
+
+/* Not through r->priv: after a stall, teardown may free it before this
+ * runs. */
+static int stock_vcpu_finish(struct mode_run *r, unsigned vcpu)
+{
+	return events_vcpu_finish(r->cfg, vcpu);
+}
+
+static int stock_after_vcpus(struct mode_run *r, const uint64_t *touched, const uint64_t *written)
+{
+	struct stock *st = r->priv;
+
+	(void)touched;
+	(void)written;
+	return st->ev ? events_after_vcpus(st->ev) : 0;
+}
+
+static json_t *stock_report(struct mode_run *r)
+{
+	struct stock *st = r->priv;
+
+	return st && st->ev ? json_pack("{s:o}", "events", events_report(st->ev)) : NULL;
+}
+
+/* The events thread stops before the handlers, and its checks need their
+ * summed counters. */
+static int stock_teardown(struct mode_run *r)
+{
+	struct stock *st = r->priv;
+	struct events *ev = st ? st->ev : NULL;
+	int rc, erc = 0;
+
+	if (ev)
+		events_stop(ev);
+	rc = uffd_server_mode_teardown(r);
+	if (ev)
+		erc = events_destroy(ev);
+	return rc ? rc : erc;
 }
 
 /* Teardown for a mode whose r->priv is a malloc'ed uffd_server. */
@@ -164,8 +227,8 @@ int uffd_account_resolved(struct mode_run *r, uint64_t touched)
 {
 	const struct mode_counters *c = &r->counters;
 
-	return uffd_account_check(r, touched, c->pages_copied + c->pages_zeroed + c->pages_moved,
-				  "resolved");
+	return uffd_account_check(r, touched + r->extra_touched,
+				  c->pages_copied + c->pages_zeroed + c->pages_moved, "resolved");
 }
 
 const struct fault_mode mode_uffd_stock = {
@@ -173,10 +236,13 @@ const struct fault_mode mode_uffd_stock = {
 	.summary = "MISSING faults resolved by handler threads: UFFDIO_COPY / ZEROPAGE",
 	.needs = "Linux 4.3 (anon); 4.11 hugetlb, shmem (MISSING_HUGETLBFS/_SHMEM)",
 	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_INJECTS_ERRORS | MODE_HANDLERS |
-		 MODE_HANDOFF | MODE_MOVES,
+		 MODE_HANDOFF | MODE_MOVES | MODE_EVENTS,
 	.check = uffd_check_sharing,
 	.unsupported = stock_unsupported,
 	.setup = stock_setup,
-	.teardown = uffd_server_mode_teardown,
+	.vcpu_finish = stock_vcpu_finish,
+	.after_vcpus = stock_after_vcpus,
+	.report = stock_report,
+	.teardown = stock_teardown,
 	.account = uffd_account_resolved,
 };

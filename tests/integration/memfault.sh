@@ -5,13 +5,7 @@
 
 # mode_data against results/schema.json's $defs/mode_data_memfault_exit
 mf_schema() { # result.json
-	local r=$1 s=$T/md-schema.json d=$T/md.json i n
-	jq '{"$defs": .["$defs"], "$ref": "#/$defs/mode_data_memfault_exit"}' "$SCHEMA" >"$s"
-	n=$(jget "$r" '.runs | length')
-	for ((i = 0; i < n; i++)); do
-		jq ".runs[$i].mode_data" "$r" >"$d"
-		"$FB" validate "$s" "$d" || fail "runs[$i].mode_data does not match \$defs/mode_data_memfault_exit"
-	done
+	mode_data_schema "$1" mode_data_memfault_exit
 }
 
 # Runs memfault-exit with verification and checks, for every repetition:

@@ -3,13 +3,7 @@
 # installing the PTE only (demand_paging_test -u MINOR).
 
 minor_schema() { # result.json
-	local r=$1 s=$T/md-schema.json d=$T/md.json i n
-	jq '{"$defs": .["$defs"], "$ref": "#/$defs/mode_data_uffd_minor"}' "$SCHEMA" >"$s"
-	n=$(jget "$r" '.runs | length')
-	for ((i = 0; i < n; i++)); do
-		jq ".runs[$i].mode_data" "$r" >"$d"
-		"$FB" validate "$s" "$d" || fail "runs[$i].mode_data does not match \$defs/mode_data_uffd_minor"
-	done
+	mode_data_schema "$1" mode_data_uffd_minor
 }
 
 # Every repetition: verified, one CONTINUE per touched page, every message a

@@ -1,25 +1,6 @@
 # Without root: what runs, what is skipped and why, and nothing half-done.
 # Each test drops to nobody in a child (setpriv), as a user would run it.
 
-# Run faultbench as nobody; output in $T/out, code in $RC. Extra
-# environment goes first: as_nobody VAR=value ... -- args
-as_nobody() {
-	local envs=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
-	shift
-	env "${envs[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups "$FB" "$@" >"$T/out" 2>&1
-	RC=$?
-}
-
-need_nobody() {
-	[ "$(id -u)" = 0 ] || skip "needs root to drop to nobody"
-	command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
-	id nobody >/dev/null 2>&1 || skip "no user nobody"
-	setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$FB" ||
-		skip "nobody cannot execute $FB (a directory above it is not world-searchable)"
-	chmod 777 "$T"
-}
-
 # The situation the message is for: no privilege, the sysctl at 0,
 # /dev/userfaultfd closed to nobody.
 need_locked_uffd() {

@@ -9,8 +9,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "config.h"
 #include "fb.h"
@@ -264,6 +267,39 @@ static void test_other_good_flags(void **state)
 	assert_int_equal(parse(&c, &err, ARGS("--mode", "help")), 1);
 }
 
+/* --events: a set in any order; the region grows by the event area past
+ * the slices, which keep their size; the JSON lists the set in firing order */
+static void test_events(void **state)
+{
+	struct fb_config c;
+	json_t *j;
+	char *ev;
+
+	(void)state;
+	parse_ok(&c, NO_ARGS);
+	assert_int_equal(c.events, 0);
+	j = config_to_json(&c);
+	assert_null(json_object_get(j, "events"));
+	json_decref(j);
+
+	parse_ok(&c, ARGS("--mode", "uffd-stock", "--size", "8M", "--vcpus", "2", "--events",
+			  "fork,unmap"));
+	assert_int_equal(c.events, EV_FORK | EV_UNMAP);
+	assert_int_equal(c.slice_pages, 4 * FB_MiB / base_page());
+	assert_int_equal(c.total_bytes, 8 * FB_MiB + FB_EVENT_AREA_PAGES * base_page());
+	j = config_to_json(&c);
+	ev = json_dumps(json_object_get(j, "events"), JSON_COMPACT);
+	assert_string_equal(ev, "[\"unmap\",\"fork\"]");
+	free(ev);
+	json_decref(j);
+
+	parse_ok(&c, ARGS("--mode", "uffd-stock", "--events", "remap", "--events", "remove,remove",
+			  "--inject", "corrupt-copy:3"));
+	assert_int_equal(c.events, EV_REMOVE);
+	parse_ok(&c, ARGS("--mode", "uffd-stock", "--events", "remap", "--inject", "ignore-remap:0"));
+	assert_int_equal(c.inject, INJECT_IGNORE_REMAP);
+}
+
 struct bad_case {
 	const char *args[10];
 	const char *says[6]; /* every one must be in the message */
@@ -323,6 +359,16 @@ static const struct bad_case bad_cases[] = {
 	{ { "--inject", "bogus:1" }, { "--inject", "corrupt-copy", "duplicate-copy", "drop-copy" } },
 	{ { "--inject", "corrupt-copy" }, { "--inject" } },
 	{ { "--inject", "drop-copy:x" }, { "--inject" } },
+	{ { "--mode", "uffd-stock", "--events", "exec" }, { "--events", "exec", "unmap", "remove", "remap", "fork" } },
+	{ { "--mode", "uffd-stock", "--events", "unmap," }, { "--events", "unmap," } },
+	{ { "--mode", "populate", "--events", "fork" }, { "--events", "--mode populate", "uffd-stock" } },
+	{ { "--mode", "uffd-stock", "--handler", "process", "--events", "fork" },
+	  { "--events", "--handler process", "--handler thread" } },
+	{ { "--mode", "uffd-stock", "--uffd", "per-vcpu", "--events", "fork" }, { "--events", "--uffd per-vcpu" } },
+	{ { "--mode", "uffd-stock", "--backing", "thp", "--events", "fork" }, { "--events", "--backing thp", "anon" } },
+	{ { "--mode", "uffd-stock", "--resolve", "move", "--events", "fork" }, { "--events", "--resolve move" } },
+	{ { "--mode", "uffd-stock", "--events", "fork", "--inject", "ignore-remap:0" },
+	  { "--inject ignore-remap", "remap" } },
 	{ { "--size" }, { "--size", "value" } },
 	{ { "--vcpus", "2", "--mode" }, { "--mode", "value" } },
 	{ { "extra" }, { "extra" } },
@@ -440,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_per_vcpu_and_overlap),
 		cmocka_unit_test(test_handlers_readers),
 		cmocka_unit_test(test_other_good_flags),
+		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_bad_flags),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_u64),
