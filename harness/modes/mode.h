@@ -35,6 +35,9 @@ enum mode_flags {
 	MODE_HANDOFF = 1 << 5,
 	/* Its handler threads can resolve with UFFDIO_MOVE (--resolve move). */
 	MODE_MOVES = 1 << 6,
+	/* Its pages come from a source process over a link: --receivers,
+	 * --preempt, --link, --link-bw, --link-delay-us and --precopy apply. */
+	MODE_LINK = 1 << 7,
 };
 
 /* Counted by the mode's own threads, summed after they stop. */
@@ -131,6 +134,9 @@ struct fault_mode {
 	int (*setup)(struct mode_run *r);
 	/* On each vCPU thread, after pinning, before the start barrier. Optional. */
 	int (*vcpu_prepare)(struct mode_run *r, unsigned vcpu, char *slice, uint64_t bytes);
+	/* On the main thread, the moment the vCPUs pass the start barrier (a
+	 * migration's switchover). No allocation, no locks, no output. Optional. */
+	void (*vcpus_released)(struct mode_run *r);
 	/* With r->presence: a vCPU found page (region index) absent and must make
 	 * it present before it touches it. Runs on the vCPU thread, inside the
 	 * timed access: no allocation, no locks, no output. 0 or -errno. */
