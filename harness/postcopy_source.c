@@ -31,6 +31,7 @@
  * request is acted on --link-delay-us after it arrives: the round trip's
  * added delay, on the source's side. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,7 +54,11 @@ struct entry {
 	uint32_t flags;
 };
 
-/* One connection's emulated send queue: a ring of committed pages. */
+/* One connection: its emulated send queue (a ring of committed pages), and
+ * the page being written to its socket. Sockets are non-blocking after
+ * switchover, so a full stream socket never holds up the urgent one. Each
+ * connection builds its pages in its own image pool, so a page half
+ * written on one is not rewritten by another's. */
 struct squeue {
 	int fd;
 	struct entry *e;
@@ -61,6 +66,11 @@ struct squeue {
 	uint64_t bytes;         /* queued, headers and payloads */
 	uint64_t depth;         /* commit while bytes < depth */
 	struct pc_end end;
+	struct image_pool pool;
+	bool busy;              /* a page is on its way into the socket */
+	struct pc_page hdr;
+	const char *payload;
+	uint64_t off;           /* bytes of header + payload written */
 };
 
 struct req {
@@ -71,7 +81,6 @@ struct req {
 struct src {
 	struct pc_hello h;
 	struct image img;
-	struct image_pool pool;
 	unsigned nconns, nstream;
 	struct squeue q[PC_MAX_CONNS];
 	uint64_t *sent, nsent, cursor;
@@ -140,27 +149,63 @@ static void write_all(int fd, struct iovec *iov, int n)
 	}
 }
 
-static void send_page(struct src *s, struct squeue *q, uint64_t p, uint32_t flags)
+/* Page p becomes q's page on its way (its counters count it now). */
+static void start_page(struct src *s, struct squeue *q, uint64_t p, uint32_t flags)
 {
 	uint64_t c = content_of(s, p);
-	struct pc_page hdr = { .page = p, .flags = flags };
-	struct iovec iov[2] = { { &hdr, sizeof(hdr) } };
-	int n = 1;
 
+	q->hdr = (struct pc_page){ .page = p, .flags = flags };
+	q->payload = NULL;
 	if (image_is_zero(&s->img, c)) {
-		hdr.flags |= PC_ZERO;
+		q->hdr.flags |= PC_ZERO;
 	} else {
-		hdr.len = (uint32_t)s->h.page_size;
-		iov[1].iov_base = (void *)image_pool_page(&s->pool, &s->img, c);
-		iov[1].iov_len = s->h.page_size;
-		n = 2;
+		q->hdr.len = (uint32_t)s->h.page_size;
+		q->payload = (const char *)image_pool_page(&q->pool, &s->img, c);
 	}
-	write_all(q->fd, iov, n);
+	q->off = 0;
+	q->busy = true;
 	if (s->go) {
-		q->end.bytes += sizeof(hdr) + hdr.len;
+		q->end.bytes += sizeof(q->hdr) + q->hdr.len;
 		q->end.pages++;
 		q->end.pages_urgent += !!(flags & PC_URGENT);
 	}
+}
+
+/* Write what the socket takes of q's page; true when it is all written. */
+static bool push(struct squeue *q)
+{
+	while (q->busy) {
+		struct iovec iov[2];
+		int n = 0;
+		ssize_t w;
+
+		if (q->off < sizeof(q->hdr))
+			iov[n++] = (struct iovec){ (char *)&q->hdr + q->off, sizeof(q->hdr) - q->off };
+		if (q->hdr.len) {
+			uint64_t po = q->off > sizeof(q->hdr) ? q->off - sizeof(q->hdr) : 0;
+
+			iov[n++] = (struct iovec){ (char *)q->payload + po, q->hdr.len - po };
+		}
+		w = writev(q->fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return false;
+			die("write", errno);
+		}
+		q->off += (uint64_t)w;
+		q->busy = q->off < sizeof(q->hdr) + q->hdr.len;
+	}
+	return true;
+}
+
+/* Before switchover, sockets blocking: the whole page now. */
+static void send_page(struct src *s, struct squeue *q, uint64_t p, uint32_t flags)
+{
+	start_page(s, q, p, flags);
+	if (!push(q))
+		die("write", EAGAIN);
 }
 
 static void commit(struct src *s, struct squeue *q, uint64_t p, uint32_t flags)
@@ -204,12 +249,14 @@ static bool take(struct src *s, uint64_t p)
 
 static bool has_room(const struct src *s, const struct squeue *q)
 {
-	return s->paced ? q->bytes < q->depth : q->n == 0;
+	return s->paced ? q->bytes < q->depth : !q->n && !q->busy;
 }
 
-/* The stream commits pages while its queues have room. */
-static void fill(struct src *s)
+/* The stream commits pages while its queues have room; true when it did. */
+static bool fill(struct src *s)
 {
+	bool did = false;
+
 	while (s->nsent < s->h.npages) {
 		struct squeue *q = NULL;
 		uint64_t p;
@@ -221,13 +268,15 @@ static void fill(struct src *s)
 				q = c;
 		}
 		if (!q)
-			return;
+			return did;
 		s->rr = (unsigned)(q - s->q) + 1;
 		p = next_unsent(s);
 		s->cursor = p + 1;
 		if (take(s, p))
 			commit(s, q, p, 0);
+		did = true;
 	}
+	return did;
 }
 
 static void refill(struct src *s, uint64_t now)
@@ -239,35 +288,45 @@ static void refill(struct src *s, uint64_t now)
 }
 
 /* The pacer: queued pages onto the sockets while the bucket allows, the
- * urgent connection first, the stream connections in turn. */
-static void flush(struct src *s)
+ * urgent connection first, the stream connections in turn; a page is
+ * charged to the bucket when it starts. A connection whose socket is full
+ * keeps its page and is passed over until it takes more. */
+static bool flush(struct src *s)
 {
+	bool progress = true, did = false;
+
 	if (s->paced)
 		refill(s, fb_mono_ns());
-	for (;;) {
-		struct squeue *q = NULL;
-		struct entry e;
+	while (progress) {
+		progress = false;
+		for (unsigned k = 0; k <= s->nstream; k++) {
+			unsigned i = k == 0 ? s->nstream : (s->flush_rr + k - 1) % s->nstream;
+			struct squeue *q = &s->q[i];
+			struct entry e;
 
-		if (s->h.preempt && s->q[s->nstream].n)
-			q = &s->q[s->nstream];
-		for (unsigned k = 0; k < s->nstream && !q; k++) {
-			struct squeue *c = &s->q[(s->flush_rr + k) % s->nstream];
-
-			if (c->n)
-				q = c;
+			if (i == s->nstream && !s->h.preempt)
+				continue;
+			if (q->busy) {
+				if (!push(q))
+					continue;
+				did = true;
+			}
+			if (!q->n || (s->paced && s->tokens < 0))
+				continue;
+			e = q->e[q->head];
+			q->head = (q->head + 1) % q->cap;
+			q->n--;
+			q->bytes -= entry_bytes(s, e.page);
+			if (s->paced)
+				s->tokens -= (double)entry_bytes(s, e.page);
+			if (i != s->nstream)
+				s->flush_rr = i + 1;
+			start_page(s, q, e.page, e.flags);
+			push(q);
+			progress = did = true;
 		}
-		if (!q || (s->paced && s->tokens < 0))
-			return;
-		if (q != &s->q[s->nstream])
-			s->flush_rr = (unsigned)(q - s->q) + 1;
-		e = q->e[q->head];
-		q->head = (q->head + 1) % q->cap;
-		q->n--;
-		q->bytes -= entry_bytes(s, e.page);
-		if (s->paced)
-			s->tokens -= (double)entry_bytes(s, e.page);
-		send_page(s, q, e.page, e.flags);
 	}
+	return did;
 }
 
 /* A request, acted on: the page next (urgent), the stream from there. */
@@ -334,9 +393,18 @@ static bool read_ctl(struct src *s, bool wait)
 	return true;
 }
 
+static void set_blocking(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, on ? fl & ~O_NONBLOCK : fl | O_NONBLOCK))
+		die("fcntl", errno);
+}
+
 static void send_end(struct src *s)
 {
 	for (unsigned i = 0; i < s->nconns; i++) {
+		set_blocking(s->q[i].fd, true);
 		struct pc_page hdr = { .flags = PC_END, .len = sizeof(struct pc_end) };
 		struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { &s->q[i].end, sizeof(s->q[i].end) } };
 
@@ -347,22 +415,21 @@ static void send_end(struct src *s)
 static bool queues_empty(const struct src *s)
 {
 	for (unsigned i = 0; i < s->nconns; i++)
-		if (s->q[i].n)
+		if (s->q[i].n || s->q[i].busy)
 			return false;
 	return true;
 }
 
-/* How long the loop may sleep: -1 forever, 0 not at all. */
+/* Nothing more can go now: how long to sleep (-1: until a socket or a
+ * request wakes us): until the bucket covers the next page, or the next
+ * request is due. */
 static int64_t wait_ns(const struct src *s, uint64_t now)
 {
 	int64_t w = -1;
 
-	if (!queues_empty(s) || s->nsent < s->h.npages) {
-		if (!s->paced)
-			return 0;
-		if (!queues_empty(s))
-			w = s->tokens >= 0 ? 0 : (int64_t)(-s->tokens / s->rate_bpns) + 1;
-	}
+	for (unsigned i = 0; s->paced && s->tokens < 0 && i < s->nconns; i++)
+		if (s->q[i].n && !s->q[i].busy)
+			w = (int64_t)(-s->tokens / s->rate_bpns) + 1;
 	if (s->req_n) {
 		uint64_t due = s->req[s->req_head].due_ns;
 		int64_t d = due > now ? (int64_t)(due - now) : 0;
@@ -375,10 +442,14 @@ static int64_t wait_ns(const struct src *s, uint64_t now)
 
 static void stream(struct src *s)
 {
+	struct pollfd p[PC_MAX_CONNS];
 	bool ended = false;
 
+	for (unsigned i = 0; i < s->nconns; i++)
+		set_blocking(s->q[i].fd, false);
 	for (;;) {
 		uint64_t now = fb_mono_ns();
+		bool did;
 		int64_t w;
 
 		if (!read_ctl(s, false))
@@ -388,8 +459,8 @@ static void stream(struct src *s)
 			s->req_head = (s->req_head + 1) % s->req_cap;
 			s->req_n--;
 		}
-		fill(s);
-		flush(s);
+		did = fill(s);
+		did |= flush(s);
 		if (!ended && s->nsent == s->h.npages && queues_empty(s)) {
 			send_end(s);
 			ended = true;
@@ -400,12 +471,17 @@ static void stream(struct src *s)
 				;
 			return;
 		}
+		if (did)
+			continue;
 		w = wait_ns(s, now);
+		for (unsigned i = 0; i < s->nconns; i++)
+			p[i] = (struct pollfd){ .fd = s->q[i].fd,
+						.events = (short)((i ? 0 : POLLIN) |
+								  (s->q[i].busy ? POLLOUT : 0)) };
 		if (w) {
-			struct pollfd p = { .fd = s->q[0].fd, .events = POLLIN };
 			struct timespec ts = { .tv_sec = w / 1000000000, .tv_nsec = w % 1000000000 };
 
-			ppoll(&p, 1, w < 0 ? NULL : &ts, NULL);
+			ppoll(p, s->nconns, w < 0 ? NULL : &ts, NULL);
 		}
 	}
 }
@@ -434,8 +510,8 @@ static int setup(struct src *s)
 
 	rc = image_create(&s->img, s->h.npages, s->h.page_size, s->h.zero_fraction,
 			  s->h.zero_run_pages, s->h.seed, &err);
-	if (!rc)
-		rc = image_pool_init(&s->pool, &s->img);
+	for (unsigned i = 0; !rc && i < s->nconns; i++)
+		rc = image_pool_init(&s->q[i].pool, &s->img);
 	if (rc) {
 		fprintf(stderr, "faultbench postcopy-source: the image: %s\n",
 			err.msg[0] ? err.msg : strerror(-rc));
