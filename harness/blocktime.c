@@ -121,6 +121,10 @@ int blocktime_sum(const struct blocktime *bt, const uint64_t *installed, uint64_
 				(*open)++;
 				continue;
 			}
+			/* the vCPU's next fault proves it ran again: the installer
+			 * may have been preempted between the wake and its clock read */
+			if (i + 1 < bt->v[v].n && bt->v[v].log[i + 1].start < end)
+				end = bt->v[v].log[i + 1].start;
 			if (end <= w->start)
 				continue;  /* in before the fault thread read the fault */
 			per_vcpu_ns[v] += fb_ticks_ns(end - w->start);

@@ -65,8 +65,8 @@ static inline void blocktime_wait(struct blocktime *bt, unsigned v, uint64_t pag
 /* After the threads stopped. installed[p]: tick page p was installed (0:
  * never). Per-vCPU totals (ns) into per_vcpu_ns[nvcpus]; the time all vCPUs
  * waited at once; *open gets the waits whose page never came. A page
- * installed before the fault thread read the fault is a wait of 0. 0 or
- * -ENOMEM. */
+ * installed before the fault thread read the fault is a wait of 0; a wait
+ * ends at the latest where the vCPU's next one starts. 0 or -ENOMEM. */
 int blocktime_sum(const struct blocktime *bt, const uint64_t *installed, uint64_t *per_vcpu_ns,
 		  uint64_t *all_ns, uint64_t *open);
 

@@ -133,8 +133,23 @@ int pc_link_ctl(struct pc_link *l, uint32_t kind, uint64_t page)
 	return write_all(l->fd[0], &c, sizeof(c));
 }
 
+/* Append to err: the source's end tells the failure it caused why. */
+static void add_err(struct fb_err *err, const char *what)
+{
+	size_t len = strlen(err->msg), n;
+
+	if (len && len + 2 < sizeof(err->msg)) {
+		memcpy(err->msg + len, "; ", 2);
+		len += 2;
+	}
+	n = strnlen(what, sizeof(err->msg) - 1 - len);
+	memcpy(err->msg + len, what, n);
+	err->msg[len + n] = 0;
+}
+
 int pc_link_close(struct pc_link *l, struct fb_err *err)
 {
+	char msg[160];
 	char how[64];
 	bool killed;
 	int rc = 0;
@@ -146,14 +161,18 @@ int pc_link_close(struct pc_link *l, struct fb_err *err)
 	if (l->src.pid > 0 && !child_exited(&l->src, 100)) {
 		killed = child_stop(&l->src, PC_TERM_MS);
 		if (killed) {
-			fb_errf(err, "postcopy: the source process (pid %d) ignored SIGTERM for %.1f s; "
-				"killed with SIGKILL", (int)l->src.pid, PC_TERM_MS / 1e3);
+			snprintf(msg, sizeof(msg), "postcopy: the source process (pid %d) ignored "
+				 "SIGTERM for %.1f s; killed with SIGKILL", (int)l->src.pid,
+				 PC_TERM_MS / 1e3);
+			add_err(err, msg);
 			rc = -ECHILD;
 		}
 	} else if (l->src.pid > 0 && l->src.reaped &&
 		   !(WIFEXITED(l->src.status) && !WEXITSTATUS(l->src.status))) {
 		child_say_status(l->src.status, how, sizeof(how));
-		fb_errf(err, "postcopy: the source process (pid %d) %s", (int)l->src.pid, how);
+		snprintf(msg, sizeof(msg), "postcopy: the source process (pid %d) %s",
+			 (int)l->src.pid, how);
+		add_err(err, msg);
 		rc = -ECHILD;
 	}
 	child_close(&l->src);
