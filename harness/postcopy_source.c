@@ -549,7 +549,9 @@ static int setup(struct src *s)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: faultbench postcopy-source FD...\n"
+	fprintf(stderr, "faultbench postcopy-source: needs the file descriptors of its connections; "
+		"faultbench run starts it (--mode postcopy)\n"
+		"usage: faultbench postcopy-source FD...\n"
 		"  the source process of --mode postcopy, started by faultbench run with its\n"
 		"  ends of the connections; not for use on its own\n");
 	return FB_EXIT_USAGE;

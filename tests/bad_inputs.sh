@@ -84,6 +84,14 @@ row "resolve move on hugetlb" run --mode uffd-stock --backing hugetlb --resolve 
 row "resolve move on memfd" run --mode uffd-stock --backing memfd --resolve move
 row "resolve move in a mode that only copies" run --mode zero-unreg --resolve move
 row "resolve move in a handler process" run --mode uffd-stock --handler process --resolve move
+row "postcopy flag without postcopy" run --mode uffd-stock --preempt
+row "postcopy receivers out of range" run --mode postcopy --receivers 65
+row "unknown postcopy link" run --mode postcopy --link udp
+row "link bandwidth not a rate" run --mode postcopy --link-bw 10X
+row "precopy share above 1" run --mode postcopy --precopy 1.5
+row "postcopy with per-vCPU uffds" run --mode postcopy --uffd per-vcpu --vcpus 2
+row "postcopy with a handler process" run --mode postcopy --handler process
+row "postcopy source started by hand" postcopy-source
 row "handler without its arguments" handler
 row "unknown command" frobnicate
 suite "unknown field" '[m]\nmode: none\nsise: 4M\n'
