@@ -652,7 +652,7 @@ static int pc_account(struct mode_run *r, uint64_t touched)
 
 const struct fault_mode mode_postcopy = {
 	.name = "postcopy",
-	.summary = "pages from a source process: fault thread requests, receivers COPY / ZEROPAGE",
+	.summary = "pages from a source process over a link: fault thread + receivers",
 	.needs = "Linux 4.3 (anon); 4.11 hugetlb, shmem; THREAD_ID (4.14) for blocktime",
 	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_LINK,
 	.unsupported = pc_unsupported,
