@@ -19,10 +19,12 @@ int blocktime_init(struct blocktime *bt, unsigned nvcpus, uint64_t cap)
 	bt->cap = cap;
 	bt->tid_mask = size - 1;
 	bt->v = aligned_alloc(FB_CACHELINE, sizeof(*bt->v) * nvcpus);
-	bt->tids = calloc(size, sizeof(*bt->tids));
-	if (!bt->v || !bt->tids)
+	if (!bt->v)
 		return -ENOMEM;
 	memset(bt->v, 0, sizeof(*bt->v) * nvcpus);
+	bt->tids = calloc(size, sizeof(*bt->tids));
+	if (!bt->tids)
+		return -ENOMEM;
 	for (unsigned i = 0; i < nvcpus; i++) {
 		bt->v[i].log = malloc(cap * sizeof(struct bt_wait));
 		if (!bt->v[i].log)
