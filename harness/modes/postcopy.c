@@ -307,9 +307,14 @@ static int start_receivers(struct pc_dest *d)
 static int wait_installed(struct pc_dest *d, uint64_t want, const char *what)
 {
 	struct mode_run *r = d->r;
-	uint64_t last = 0, since = fb_mono_ns(), limit = (uint64_t)(r->cfg->fault_timeout_s * 1e9);
+	const struct fb_config *cfg = r->cfg;
+	uint64_t last = 0, since = fb_mono_ns(), limit = (uint64_t)(cfg->fault_timeout_s * 1e9);
 	struct timespec tick = { 0, 1000000 };
 
+	/* a slow link may take a while for one page: that is not a stall */
+	if (cfg->link_bw_bps)
+		limit += (uint64_t)(4e9 * 8 * (double)(cfg->page_size + sizeof(struct pc_page)) /
+				    (double)cfg->link_bw_bps);
 	for (;;) {
 		uint64_t n = atomic_load_explicit(&d->ninstalled, memory_order_relaxed), now;
 		int e = atomic_load(&r->fatal_errno);
@@ -328,8 +333,8 @@ static int wait_installed(struct pc_dest *d, uint64_t want, const char *what)
 			since = now;
 		} else if (now - since > limit) {
 			fb_errf(r->err, "postcopy: %s stalled: %llu of %llu pages installed, none for "
-				"%.1f s (--fault-timeout)", what, (unsigned long long)n,
-				(unsigned long long)want, r->cfg->fault_timeout_s);
+				"%.1f s (--fault-timeout, plus 4 pages' time on the link)", what,
+				(unsigned long long)n, (unsigned long long)want, (double)limit / 1e9);
 			return -ETIMEDOUT;
 		}
 		nanosleep(&tick, NULL);
