@@ -10,20 +10,14 @@
 
 int blocktime_init(struct blocktime *bt, unsigned nvcpus, uint64_t cap)
 {
-	unsigned size = 16;
-
 	memset(bt, 0, sizeof(*bt));
-	while (size < 2 * nvcpus)
-		size *= 2;
 	bt->nvcpus = nvcpus;
 	bt->cap = cap;
-	bt->tid_mask = size - 1;
 	bt->v = aligned_alloc(FB_CACHELINE, sizeof(*bt->v) * nvcpus);
 	if (!bt->v)
 		return -ENOMEM;
 	memset(bt->v, 0, sizeof(*bt->v) * nvcpus);
-	bt->tids = calloc(size, sizeof(*bt->tids));
-	if (!bt->tids)
+	if (tidmap_init(&bt->tids, nvcpus))
 		return -ENOMEM;
 	for (unsigned i = 0; i < nvcpus; i++) {
 		bt->v[i].log = malloc(cap * sizeof(struct bt_wait));
@@ -38,8 +32,7 @@ void blocktime_reset(struct blocktime *bt)
 	bt->overflow = 0;
 	for (unsigned i = 0; i < bt->nvcpus; i++)
 		bt->v[i].n = bt->v[i].last_page1 = 0;
-	for (unsigned i = 0; i <= bt->tid_mask; i++)
-		atomic_store(&bt->tids[i], 0);
+	tidmap_reset(&bt->tids);
 }
 
 void blocktime_free(struct blocktime *bt)
@@ -47,42 +40,8 @@ void blocktime_free(struct blocktime *bt)
 	for (unsigned i = 0; bt->v && i < bt->nvcpus; i++)
 		free(bt->v[i].log);
 	free(bt->v);
-	free((void *)bt->tids);
+	tidmap_free(&bt->tids);
 	memset(bt, 0, sizeof(*bt));
-}
-
-static unsigned tid_hash(const struct blocktime *bt, uint32_t tid)
-{
-	return (unsigned)(fb_mix64(tid) & bt->tid_mask);
-}
-
-void blocktime_register(struct blocktime *bt, unsigned vcpu)
-{
-	uint32_t tid = (uint32_t)gettid();
-	uint64_t want = (uint64_t)tid << 32 | vcpu;
-
-	for (unsigned i = tid_hash(bt, tid);; i = (i + 1) & bt->tid_mask) {
-		uint64_t empty = 0;
-
-		if (atomic_compare_exchange_strong(&bt->tids[i], &empty, want))
-			return;
-		if ((uint32_t)(empty >> 32) == tid) {
-			atomic_store(&bt->tids[i], want);
-			return;
-		}
-	}
-}
-
-int blocktime_vcpu(const struct blocktime *bt, uint32_t tid)
-{
-	for (unsigned i = tid_hash(bt, tid);; i = (i + 1) & bt->tid_mask) {
-		uint64_t e = atomic_load_explicit(&bt->tids[i], memory_order_acquire);
-
-		if (!e)
-			return -1;
-		if ((uint32_t)(e >> 32) == tid)
-			return (int)(uint32_t)e;
-	}
 }
 
 struct edge {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "fb.h"
+#include "tidmap.h"
 
 struct bt_wait {
 	uint64_t page;
@@ -32,8 +33,7 @@ struct blocktime {
 	uint64_t cap;              /* waits per vCPU */
 	uint64_t overflow;         /* waits not logged: a log was full */
 	struct bt_vcpu *v;
-	_Atomic uint64_t *tids;    /* tid << 32 | vCPU, open addressing */
-	unsigned tid_mask;
+	struct tidmap tids;        /* thread id -> vCPU */
 };
 
 /* cap: waits a vCPU can log (its first touches are a bound: a page it
@@ -43,9 +43,16 @@ int blocktime_init(struct blocktime *bt, unsigned nvcpus, uint64_t cap);
 void blocktime_reset(struct blocktime *bt);
 void blocktime_free(struct blocktime *bt);
 /* On vCPU thread `vcpu`, before it runs. */
-void blocktime_register(struct blocktime *bt, unsigned vcpu);
+static inline void blocktime_register(struct blocktime *bt, unsigned vcpu)
+{
+	tidmap_add_self(&bt->tids, vcpu);
+}
+
 /* The vCPU whose thread id is tid, or -1. */
-int blocktime_vcpu(const struct blocktime *bt, uint32_t tid);
+static inline int blocktime_vcpu(const struct blocktime *bt, uint32_t tid)
+{
+	return tidmap_find(&bt->tids, tid);
+}
 
 /* Fault thread: vCPU v waits on page from tick t. */
 static inline void blocktime_wait(struct blocktime *bt, unsigned v, uint64_t page, uint64_t t)

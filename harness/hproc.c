@@ -373,21 +373,6 @@ static int proc_start(struct uffd_server *s, struct fb_err *err)
 	return 0;
 }
 
-/* Append to the run's error: a handler that died tells the watchdog's
- * message why. */
-static void add_err(struct fb_err *err, const char *what)
-{
-	size_t len = strlen(err->msg), n;
-
-	if (len && len + 2 < sizeof(err->msg)) {
-		memcpy(err->msg + len, "; ", 2);
-		len += 2;
-	}
-	n = strnlen(what, sizeof(err->msg) - 1 - len);  /* cut to fit, as snprintf would */
-	memcpy(err->msg + len, what, n);
-	err->msg[len + n] = 0;
-}
-
 static int proc_stop(struct uffd_server *s)
 {
 	struct hproc *hp = s->tr_state;
@@ -409,14 +394,14 @@ static int proc_stop(struct uffd_server *s)
 		/* a handler a VMM cannot stop is a failure of its own */
 		snprintf(msg, sizeof(msg), "%.*s (pid %d) ignored SIGTERM for %.1f s; killed with "
 			 "SIGKILL", 400, hp->who, (int)hp->ch.pid, HPROC_TERM_MS / 1e3);
-		add_err(r->err, msg);
+		fb_err_append(r->err, msg);
 		rc = -ETIMEDOUT;
 	}
 	if (died) {
 		child_say_status(hp->ch.status, how, sizeof(how));
 		snprintf(msg, sizeof(msg), "%.*s (pid %d) %s during the run", 400, hp->who,
 			 (int)hp->ch.pid, how);
-		add_err(r->err, msg);
+		fb_err_append(r->err, msg);
 		rc = -ECHILD;
 	}
 	if (hp->shm) {

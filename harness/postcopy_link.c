@@ -133,20 +133,6 @@ int pc_link_ctl(struct pc_link *l, uint32_t kind, uint64_t page)
 	return write_all(l->fd[0], &c, sizeof(c));
 }
 
-/* Append to err: the source's end tells the failure it caused why. */
-static void add_err(struct fb_err *err, const char *what)
-{
-	size_t len = strlen(err->msg), n;
-
-	if (len && len + 2 < sizeof(err->msg)) {
-		memcpy(err->msg + len, "; ", 2);
-		len += 2;
-	}
-	n = strnlen(what, sizeof(err->msg) - 1 - len);
-	memcpy(err->msg + len, what, n);
-	err->msg[len + n] = 0;
-}
-
 int pc_link_close(struct pc_link *l, struct fb_err *err)
 {
 	char msg[160];
@@ -164,7 +150,7 @@ int pc_link_close(struct pc_link *l, struct fb_err *err)
 			snprintf(msg, sizeof(msg), "postcopy: the source process (pid %d) ignored "
 				 "SIGTERM for %.1f s; killed with SIGKILL", (int)l->src.pid,
 				 PC_TERM_MS / 1e3);
-			add_err(err, msg);
+			fb_err_append(err, msg);
 			rc = -ECHILD;
 		}
 	} else if (l->src.pid > 0 && l->src.reaped &&
@@ -172,7 +158,7 @@ int pc_link_close(struct pc_link *l, struct fb_err *err)
 		child_say_status(l->src.status, how, sizeof(how));
 		snprintf(msg, sizeof(msg), "postcopy: the source process (pid %d) %s",
 			 (int)l->src.pid, how);
-		add_err(err, msg);
+		fb_err_append(err, msg);
 		rc = -ECHILD;
 	}
 	child_close(&l->src);
