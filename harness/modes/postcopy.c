@@ -38,6 +38,7 @@
 #include "postcopy_link.h"
 #include "probe.h"
 #include "result.h"
+#include "run.h"
 #include "timing.h"
 #include "uffd.h"
 
@@ -321,6 +322,8 @@ static int wait_installed(struct pc_dest *d, uint64_t want, const char *what)
 
 		if (n >= want)
 			return 0;
+		if (run_stop_sig)
+			return -EINTR;  /* the engine says what stopped it */
 		if (e) {
 			fb_errf(r->err, "postcopy: %s: a receiver failed with %s after %llu of %llu pages",
 				what, strerrorname_np(e) ? strerrorname_np(e) : "?",
