@@ -3,12 +3,18 @@
  * same arguments). It binds and listens on SOCKET, takes one connection,
  * receives the handshake (handoff.h), maps MEMFILE, and serves MISSING
  * faults with UFFDIO_COPY from it, or UFFDIO_ZEROPAGE for pages that are
- * holes in the file. EEXIST and EAGAIN are handled as the handler threads
- * handle them (uffd_copy()). It runs until SIGTERM, SIGINT or SIGHUP, or
- * until the uffd's owner is gone.
+ * holes in the file. A MINOR fault (the message's UFFD_PAGEFAULT_FLAG_MINOR:
+ * the range is registered MINOR, MEMFILE is the guest's own shared memory
+ * file and its page cache already holds the page) is resolved with
+ * UFFDIO_CONTINUE, which maps the cached page. EEXIST and EAGAIN are handled
+ * as the handler threads handle them (uffd_copy(), uffd_continue()). It runs
+ * until SIGTERM, SIGINT or SIGHUP, or until the uffd's owner is gone.
  *
  * Started by faultbench (--handler process), it also finds the side channel
- * in $FAULTBENCH_HANDLER_SHM_FD: settings in, counters out. */
+ * in $FAULTBENCH_HANDLER_SHM_FD: settings in, counters out. One setting
+ * changes how it copies: copy_wp (zero-unreg, where the VMM tracks writes
+ * with WP_ASYNC) copies every page with UFFDIO_COPY_MODE_WP, holes too, so
+ * each starts clean, as E2B's handler does. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -173,9 +179,10 @@ static void note_fatal(struct handoff_shm *m, uint64_t page, int e)
 		atomic_store_explicit(&m->fatal_errno, e, memory_order_release);
 }
 
-/* Resolve the fault at addr. 0, -ECANCELED (--inject kill-handler: exit),
- * or -errno (counted; the run fails). No allocation, no output. */
-static int serve(struct hstate *st, uint64_t addr, uint64_t *gpage)
+/* Resolve the fault at addr (MINOR: map the cached page). 0, -ECANCELED
+ * (--inject kill-handler: exit), or -errno (counted; the run fails). No
+ * allocation, no output. */
+static int serve(struct hstate *st, uint64_t addr, bool minor, uint64_t *gpage)
 {
 	struct handoff_shm *m = st->shm;
 	struct mode_counters *c = &m->c;
@@ -201,10 +208,25 @@ static int serve(struct hstate *st, uint64_t addr, uint64_t *gpage)
 		if (m->inject == INJECT_CORRUPT_COPY)
 			src_page = (page + 1) % (r->size / ps);
 	}
+	if (minor) {
+		/* --inject corrupt-copy: faultbench put the wrong page in the cache */
+		rc = uffd_continue_fd(st->uffd, c, dst, ps);
+		if (rc >= 0 && m->inject == INJECT_DUPLICATE_COPY && i == 1 && page == m->inject_page)
+			rc = uffd_continue_fd(st->uffd, c, dst, ps);
+		return rc < 0 ? rc : 0;
+	}
 	src_off = r->offset + src_page * ps;
 	if (src_off + ps > st->file_bytes)
 		return -ERANGE;
 	gsrc = st->first_page[i - 1] + src_page;
+	if (m->copy_wp) {
+		/* no ZEROPAGE_MODE_WP: a hole's zeros are copied (a zero page
+		 * faults only if the VMM left it registered MISSING) */
+		rc = uffd_copy_wp(st->uffd, c, dst, (uintptr_t)(st->file + src_off), ps);
+		if (!rc && m->inject == INJECT_DUPLICATE_COPY && i == 1 && page == m->inject_page)
+			rc = uffd_copy_wp(st->uffd, c, dst, (uintptr_t)(st->file + src_off), ps);
+		return rc;
+	}
 	if (st->zeropage && (st->zero_bits[gsrc >> 6] >> (gsrc & 63)) & 1) {
 		struct mode_counters before = *c; /* a few words, on the stack */
 
@@ -259,7 +281,8 @@ static int serve_loop(struct hstate *st, struct uffd_msg *msgs, const sigset_t *
 			}
 			m->c.uffd_msgs++;
 			uffd_service_wait(m->service_delay_us, m->test_slowdown_ns);
-			rc = serve(st, msgs[k].arg.pagefault.address, &gpage);
+			rc = serve(st, msgs[k].arg.pagefault.address,
+				   msgs[k].arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_MINOR, &gpage);
 			if (rc == -ECANCELED)
 				return rc;
 			if (rc)
@@ -304,7 +327,9 @@ static int take_handshake(struct hstate *st, int conn, int fd, const char *memfi
 			return -1;
 		}
 	}
-	st->file = mmap(NULL, st->file_bytes, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* shared: a private map of a hugetlbfs file (the guest's own, for MINOR
+	 * faults) would reserve huge pages of its own */
+	st->file = mmap(NULL, st->file_bytes, PROT_READ, MAP_SHARED, fd, 0);
 	if (st->file == MAP_FAILED) {
 		fprintf(stderr, "faultbench handler: mmap %s: %s\n", memfile, strerror(errno));
 		return -1;

@@ -187,7 +187,8 @@ void config_usage(FILE *f)
 		"  --service-delay-us D   sleep before resolving each fault         [0]\n"
 		"  --fault-timeout S      fail when a vCPU makes no progress for S s [10]\n"
 		"  --handler thread|process  handlers as threads, or a process that gets the\n"
-		"                         uffd by Firecracker's handshake (uffd-stock) [thread]\n"
+		"                         uffd by Firecracker's handshake (uffd-stock,\n"
+		"                         zero-unreg, uffd-minor)                   [thread]\n"
 		"  --handler-exec CMD     process: run `CMD SOCKET MEMFILE` (CMD split on\n"
 		"                         spaces) as the handler instead of faultbench's own\n"
 		"  --resolve copy|move    UFFDIO_COPY, or fill a staging page and UFFDIO_MOVE\n"
@@ -696,8 +697,9 @@ static int check_image_file(const char *path, struct fb_err *err)
 	return 0;
 }
 
-/* --handler process hands one uffd to one handler that resolves MISSING
- * faults from the memory file; what it cannot do is refused here. */
+/* --handler process hands one uffd to one handler that resolves its faults
+ * from the memory file (or the guest's own file); what it cannot do is
+ * refused here. */
 static int check_handler(const struct fb_config *c, struct fb_err *err)
 {
 	char names[160];
@@ -735,6 +737,15 @@ static int check_handler(const struct fb_config *c, struct fb_err *err)
 		fb_errf(err, "--wait %s: the handler process waits with poll; epoll and spin only "
 			"with --handler thread", enum_name_of(wait_names, FB_ARRAY_SIZE(wait_names),
 							      (int)c->wait));
+	else if (c->balloon > 0)
+		fb_errf(err, "--balloon: only with --handler thread. Its REMOVE events go to whoever "
+			"holds the uffd, the handler process, which does not re-arm dirty tracking on "
+			"removed ranges (UNREGISTER, REGISTER WP-only, a re-protecting PAGEMAP_SCAN)");
+	else if ((c->mode->flags & MODE_HANDOFF_GUEST_FILE) &&
+		 (c->image_file || c->page_cache != PAGE_CACHE_WARM))
+		fb_errf(err, "%s: mode %s gives its handler process the guest memory's own file, "
+			"whose page cache it fills before the run: no image file",
+			c->image_file ? "--image-file" : "--page-cache", c->mode->name);
 	else if (c->image_file && check_image_file(c->image_file, err))
 		return 1;
 	else if (c->inject >= INJECT_EAGAIN_COPY)

@@ -73,6 +73,8 @@ struct handoff_shm {
 	uint64_t test_slowdown_ns;
 	uint32_t inject;               /* enum inject_kind (config.h) */
 	uint64_t inject_page;          /* page of region 0 */
+	uint32_t copy_wp;              /* COPY with UFFDIO_COPY_MODE_WP, never ZEROPAGE:
+					* the VMM tracks writes (zero-unreg) */
 	uint64_t vcpu_cpus[FB_MAX_CPUS / 64];
 	struct fb_clock clock;         /* faultbench's TSC calibration (source: not a string here) */
 	/* out */

@@ -58,6 +58,7 @@ struct hproc {
 	pthread_t mon;
 	bool mon_started;
 	char who[1536];           /* "handler process `CMD SOCKET MEMFILE`", for messages */
+	char file[PATH_MAX];      /* MEMFILE */
 };
 
 void hproc_signal_cleanup(void)
@@ -111,6 +112,7 @@ static int make_shm(struct hproc *hp, struct uffd_server *s)
 	m->test_slowdown_ns = cfg->test_slowdown_ns;
 	m->inject = cfg->inject;
 	m->inject_page = cfg->inject_page;
+	m->copy_wp = s->copy_wp;
 	memcpy(m->vcpu_cpus, s->vcpu_cpus, sizeof(m->vcpu_cpus));
 	m->clock = fb_clock;
 	hist_init(&m->service);
@@ -296,6 +298,31 @@ static void *monitor(void *arg)
 	return NULL;
 }
 
+/* MEMFILE: the image's file, or (MODE_HANDOFF_GUEST_FILE) the guest
+ * memory's own file, by a path any process of ours can open: a MINOR fault
+ * is resolved from the page cache of the file the guest maps, so that file,
+ * and no copy of it, is what the handler must reach. */
+static int memfile_arg(struct hproc *hp, struct fb_err *err)
+{
+	const struct mode_run *r = hp->run;
+
+	if (r->cfg->mode->flags & MODE_HANDOFF_GUEST_FILE) {
+		if (r->gm->fd < 0) {
+			fb_errf(err, "--handler process: --backing %s has no file for the handler",
+				r->cfg->backing->name);
+			return -EINVAL;
+		}
+		snprintf(hp->file, sizeof(hp->file), "/proc/%d/fd/%d", (int)getpid(), r->gm->fd);
+		return 0;
+	}
+	if (!r->memfile) {
+		fb_errf(err, "--handler process: no memory file to serve");
+		return -EINVAL;
+	}
+	snprintf(hp->file, sizeof(hp->file), "%s", r->memfile->path);
+	return 0;
+}
+
 static int proc_start(struct uffd_server *s, struct fb_err *err)
 {
 	struct mode_run *r = s->run;
@@ -311,10 +338,9 @@ static int proc_start(struct uffd_server *s, struct fb_err *err)
 	hp->run = r;
 	child_init(&hp->ch);
 	hp->conn = hp->shm_fd = hp->stop_fd = -1;
-	if (!r->memfile) {
-		fb_errf(err, "--handler process: no memory file to serve");
-		return -EINVAL;
-	}
+	rc = memfile_arg(hp, err);
+	if (rc)
+		return rc;
 	for (unsigned i = 0; r->vcpu_cpus && i < r->cfg->vcpus; i++)
 		if (r->vcpu_cpus[i] >= 0 && r->vcpu_cpus[i] < FB_MAX_CPUS)
 			s->vcpu_cpus[r->vcpu_cpus[i] / 64] |= 1ULL << (r->vcpu_cpus[i] % 64);
@@ -323,7 +349,7 @@ static int proc_start(struct uffd_server *s, struct fb_err *err)
 		return rc;
 	snprintf(hp->who, sizeof(hp->who), "handler process `%.256s %s %.1024s`",
 		 r->cfg->handler_exec ? r->cfg->handler_exec : "faultbench handler", sock_path,
-		 r->memfile->path);
+		 hp->file);
 	/* a foreign handler knows only the handshake: no side channel */
 	rc = r->cfg->handler_exec ? 0 : make_shm(hp, s);
 	if (rc) {
@@ -335,7 +361,7 @@ static int proc_start(struct uffd_server *s, struct fb_err *err)
 		return -errno;
 	if (r->cfg->handler_exec) {
 		char prog[PATH_MAX], *words = NULL, **argv = exec_argv(r->cfg->handler_exec,
-								      r->memfile->path, &words);
+								      hp->file, &words);
 
 		if (!argv) {
 			free(words);
@@ -346,7 +372,7 @@ static int proc_start(struct uffd_server *s, struct fb_err *err)
 		free(argv);
 		free(words);
 	} else {
-		char *argv[] = { "faultbench", "handler", sock_path, (char *)r->memfile->path, NULL };
+		char *argv[] = { "faultbench", "handler", sock_path, hp->file, NULL };
 
 		rc = spawn(hp, argv, "/proc/self/exe", err);
 	}

@@ -1001,7 +1001,8 @@ int run_config(const struct fb_config *cfg, struct run_result *res)
 	if (rc)
 		goto fail;
 	res->image_zero_pages = ctx.img.nzero;
-	if (cfg->handler == HANDLER_PROCESS) {
+	/* the guest's own file needs no image file beside it */
+	if (cfg->handler == HANDLER_PROCESS && !(cfg->mode->flags & MODE_HANDOFF_GUEST_FILE)) {
 		rc = memfile_write(&ctx.memfile, cfg, &ctx.img, &ctx.err);
 		if (rc)
 			goto fail;

@@ -191,7 +191,7 @@ _Static_assert(sizeof(struct uffdio_move) == sizeof(struct uffdio_copy) &&
 	       "uffdio_move is laid out as uffdio_copy");
 
 static int copy_or_move(int uffd, struct mode_counters *c, bool move, uint64_t dst, uint64_t src,
-			uint64_t len, bool dontwake)
+			uint64_t len, bool dontwake, bool wp)
 {
 	uint64_t *ioctls = move ? &c->move_ioctls : &c->copy_ioctls;
 	uint64_t *pages = move ? &c->pages_moved : &c->pages_copied;
@@ -201,7 +201,8 @@ static int copy_or_move(int uffd, struct mode_counters *c, bool move, uint64_t d
 
 	while (len) {
 		cp = (struct uffdio_copy){ .dst = dst, .src = src, .len = len,
-					   .mode = dontwake ? UFFDIO_COPY_MODE_DONTWAKE : 0 };
+					   .mode = (dontwake ? UFFDIO_COPY_MODE_DONTWAKE : 0) |
+						   (wp ? UFFDIO_COPY_MODE_WP : 0) };
 		(*ioctls)++;
 		if (!resolve_ioctl(uffd, move ? UFFDIO_MOVE : UFFDIO_COPY, &cp)) {
 			(*pages)++;
@@ -225,7 +226,12 @@ static int copy_or_move(int uffd, struct mode_counters *c, bool move, uint64_t d
 int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len,
 	      bool dontwake)
 {
-	return copy_or_move(uffd, c, false, dst, src, len, dontwake);
+	return copy_or_move(uffd, c, false, dst, src, len, dontwake, false);
+}
+
+int uffd_copy_wp(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len)
+{
+	return copy_or_move(uffd, c, false, dst, src, len, false, true);
 }
 
 int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len, bool dontwake)
@@ -256,7 +262,7 @@ int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len,
 
 int uffd_move(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len)
 {
-	return copy_or_move(uffd, c, true, dst, src, len, false);
+	return copy_or_move(uffd, c, true, dst, src, len, false, false);
 }
 
 /* COPY from src, or (--resolve move) fill the staging page from src and
@@ -632,36 +638,41 @@ void uffd_server_stop(struct uffd_server *s)
 
 int uffd_continue(struct uffd_handler *h, uint64_t dst, uint64_t len)
 {
+	return uffd_continue_fd(h->uffd, &h->c, dst, len);
+}
+
+int uffd_continue_fd(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len)
+{
 	struct uffdio_continue cont;
 	unsigned nomem = 0;
 
 	for (;;) {
 		cont = (struct uffdio_continue){ .range = { .start = dst, .len = len } };
-		h->c.continue_ioctls++;
-		if (!ioctl(h->uffd, UFFDIO_CONTINUE, &cont))
+		c->continue_ioctls++;
+		if (!ioctl(uffd, UFFDIO_CONTINUE, &cont))
 			return 0;
 		if (errno == EEXIST) {
 			/* already mapped (a racing fault on the same page was
 			 * continued first): our faulter may still be asleep */
-			h->c.eexist++;
-			wake_range(h->uffd, &h->c, dst, len);
+			c->eexist++;
+			wake_range(uffd, c, dst, len);
 			return 1;
 		}
 		if (errno == ENOMEM) {
-			int rc = resolve_failed(&h->c, errno, &nomem);
+			int rc = resolve_failed(c, errno, &nomem);
 
 			if (rc < 0)
 				return rc;
 			continue;
 		}
 		if (errno != EAGAIN) {
-			count_error(&h->c, errno);
+			count_error(c, errno);
 			return -errno;
 		}
 		/* mmap_changing, or a partial map: go on from where it stopped */
 		if (cont.mapped > 0 && (uint64_t)cont.mapped >= len)
 			return 0; /* all of it mapped after all: one ioctl, one success */
-		h->c.eagain++;
+		c->eagain++;
 		if (cont.mapped > 0) {
 			dst += (uint64_t)cont.mapped;
 			len -= (uint64_t)cont.mapped;

@@ -69,6 +69,7 @@ struct uffd_server {
 	int uffds[FB_MAX_VCPUS];
 	uint64_t range_ioctls;  /* ioctls every registered range supports */
 	bool copies;            /* handlers resolve with COPY: each gets an image pool */
+	bool copy_wp;           /* ... with UFFDIO_COPY_MODE_WP: the range tracks writes */
 	int stop_fd;            /* eventfd: handlers exit when it is readable */
 	_Atomic int stopping;   /* the same, for handlers that never sleep (--wait spin) */
 	uint64_t vcpu_cpus[FB_MAX_CPUS / 64];  /* CPUs vCPUs are pinned to */
@@ -103,6 +104,9 @@ void uffd_service_wait(uint64_t delay_us, uint64_t slowdown_ns);
 int uffd_copy(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len,
 	      bool dontwake);
 int uffd_zeropage(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len, bool dontwake);
+/* uffd_copy() with UFFDIO_COPY_MODE_WP: the page is installed
+ * write-protected (clean for WP_ASYNC dirty tracking). */
+int uffd_copy_wp(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len);
 /* UFFDIO_MOVE of the page at src (private anon, ours) to dst, counted into
  * c, with uffd_copy()'s EEXIST / EAGAIN / ENOMEM rules. src is a hole after. */
 int uffd_move(int uffd, struct mode_counters *c, uint64_t dst, uint64_t src, uint64_t len);
@@ -118,6 +122,8 @@ int uffd_resolve_from_image(struct uffd_server *s, struct uffd_handler *h, uint6
  * woken); -errno: failed (counted). EAGAIN and ENOMEM are retried and
  * counted, as for uffd_copy(). */
 int uffd_continue(struct uffd_handler *h, uint64_t dst, uint64_t len);
+/* The same on any uffd, counted into c (a handler process). */
+int uffd_continue_fd(int uffd, struct mode_counters *c, uint64_t dst, uint64_t len);
 
 
 

@@ -75,7 +75,9 @@ row "handler process with per-vCPU uffds" run --mode uffd-stock --handler proces
 row "unknown page cache state" run --page-cache bogus
 row "page cache state without a handler process" run --mode uffd-stock --page-cache cold
 row "image file in a missing directory" run --mode uffd-stock --handler process --image-file /nonexistent/dir/img
-row "foreign handler for a mode that cannot hand over" run --mode zero-unreg --handler-exec /bin/true
+row "balloon with a handler process" run --mode zero-unreg --handler process --balloon 0.1
+row "image file for a handler served from the guest's file" run --mode uffd-minor --backing memfd --handler process --image-file img
+row "foreign handler for a mode that cannot hand over" run --mode memfault-exit --handler-exec /bin/true
 row "foreign handler as a thread" run --mode uffd-stock --handler thread --handler-exec /bin/true
 row "empty foreign handler command" run --mode uffd-stock --handler-exec " "
 row "foreign handler with an injected fault" run --mode uffd-stock --handler-exec /bin/true --inject drop-copy:3

@@ -29,15 +29,22 @@ enum mode_flags {
 	 * vCPU's own exit): --handler-cpus places the handlers, and the fault
 	 * anatomy (anatomy.h) applies. */
 	MODE_HANDLERS = 1 << 4,
-	/* Its handlers only resolve MISSING faults with COPY / ZEROPAGE from
-	 * the image, so a handler process can take them over (--handler
-	 * process: the uffd handed over with Firecracker's handshake). */
+	/* A handler process can take its faults over (--handler process: the
+	 * uffd handed over with Firecracker's handshake): its handlers resolve
+	 * MISSING faults with COPY / ZEROPAGE from the image (with
+	 * UFFDIO_COPY_MODE_WP where the range tracks writes), or MINOR faults
+	 * with CONTINUE; faultbench keeps whatever else the mode does. */
 	MODE_HANDOFF = 1 << 5,
 	/* Its handler threads can resolve with UFFDIO_MOVE (--resolve move). */
 	MODE_MOVES = 1 << 6,
+	/* Its handler process is given the guest memory's own file as MEMFILE
+	 * (/proc/PID/fd/N of the backing's memfd), not an image file: its
+	 * faults are resolved from the page cache (MINOR faults), which the
+	 * mode fills before the vCPUs start. */
+	MODE_HANDOFF_GUEST_FILE = 1 << 7,
 	/* Its pages come from a source process over a link: --receivers,
 	 * --preempt, --link, --link-bw, --link-delay-us and --precopy apply. */
-	MODE_LINK = 1 << 7,
+	MODE_LINK = 1 << 8,
 };
 
 /* Counted by the mode's own threads, summed after they stop. */

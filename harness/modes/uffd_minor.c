@@ -2,7 +2,15 @@
  * alias before timing); the guest mapping has no PTEs, so a first touch is a
  * MINOR fault, and the handler only installs the PTE (UFFDIO_CONTINUE).
  * This is demand_paging_test -u MINOR: what postcopy on shared memory costs
- * once the data has arrived. */
+ * once the data has arrived.
+ *
+ * --handler process: the handler gets the uffd by Firecracker's handshake
+ * and, as MEMFILE, the guest memory's own file (/proc/PID/fd/N of the memfd,
+ * MODE_HANDOFF_GUEST_FILE), not a copy of the image: UFFDIO_CONTINUE maps
+ * what the page cache of the guest's file holds, so the guest's file is what
+ * a MINOR handler must reach. faultbench still fills the page cache before
+ * the vCPUs start, as with threads: the handler only maps pages, and the
+ * figures stay those of the data having arrived. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,11 +160,12 @@ static int minor_setup(struct mode_run *r)
  * is then a no-op. */
 static int minor_after_vcpus(struct mode_run *r, const uint64_t *touched, const uint64_t *written)
 {
+	struct uffd_server *s = r->priv;
+
 	(void)touched;
 	(void)written;
-	if (r->priv)
-		uffd_server_stop(r->priv);
-	return 0;
+	/* a handler process that died or would not stop fails the run here */
+	return s ? s->tr->stop(s) : 0;
 }
 
 /* Every MINOR message is one CONTINUE that mapped the page or one EEXIST;
@@ -176,8 +185,10 @@ static int minor_account(struct mode_run *r, uint64_t touched)
 
 static json_t *minor_report(struct mode_run *r)
 {
-	if (r->priv)
-		uffd_server_stop(r->priv); /* usually done by after_vcpus already */
+	struct uffd_server *s = r->priv;
+
+	if (s)
+		s->tr->stop(s); /* usually done by after_vcpus already */
 	return json_pack("{s:I, s:f, s:I}",
 			 "pages_continued", (json_int_t)pages_continued(&r->counters),
 			 "fill_seconds", (double)r->populate_ns / 1e9,
@@ -189,7 +200,8 @@ const struct fault_mode mode_uffd_minor = {
 	.summary = "page cache pre-filled via the alias; MINOR faults resolved with UFFDIO_CONTINUE",
 	.needs = "Linux 5.13 (hugetlbfs, MINOR_HUGETLBFS), 5.14 (shmem, MINOR_SHMEM); "
 		 "--backing memfd or memfd-hugetlb",
-	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_HANDLERS,
+	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_HANDLERS | MODE_HANDOFF |
+		 MODE_HANDOFF_GUEST_FILE,
 	.check = uffd_check_sharing,
 	.unsupported = minor_unsupported,
 	.setup = minor_setup,

@@ -54,6 +54,9 @@ int uffd_stock_setup_server(struct mode_run *r, struct uffd_server *s, uffd_msg_
 	uffd_server_init(s, r, fn);
 	/* a MISSING fault is resolved with COPY (or ZEROPAGE): handlers need a source */
 	s->copies = reg_mode & UFFDIO_REGISTER_MODE_MISSING;
+	/* a range registered for WP as well tracks writes: a page copied in
+	 * must start write-protected (clean), or every copy reads as a write */
+	s->copy_wp = s->copies && (reg_mode & UFFDIO_REGISTER_MODE_WP);
 	s->nuffds = cfg->uffd_sharing == UFFD_PER_VCPU ? cfg->vcpus : 1;
 	s->range_ioctls = ~0ULL;
 	features |= cfg->backing->uffd_missing_feature;

@@ -36,7 +36,18 @@
  * markers across a zap (MADV_DONTNEED, MADV_REMOVE). That difference is
  * measured per run by the zap probe (mode_data.zap_probe), not hidden. No
  * written page is lost on either: WP_ASYNC brings WP_UNPOPULATED, so a
- * re-arming scan puts markers back on zapped, empty ptes. */
+ * re-arming scan puts markers back on zapped, empty ptes.
+ *
+ * --handler process splits the work as E2B's VMM and handler do: faultbench
+ * registers, moves the zero runs to WP-only and write-protects, as above,
+ * and after the vCPUs scans the dirty set; the handler process serves the
+ * MISSING faults of the non-zero pages from the memory file with
+ * UFFDIO_COPY_MODE_WP (told so by the side channel's copy_wp, never the
+ * socket). A foreign handler (--handler-exec) is not told: one that copies
+ * without MODE_WP leaves every page it installs writable, and the dirty set
+ * then over-reports them (extra_dirty_pages; none is lost). Not with
+ * --balloon (config.c): REMOVE events go to whoever holds the uffd, and the
+ * handler process does not re-arm removed ranges. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -662,6 +673,23 @@ static void balloon_stop(struct zu *z)
 	z->balloon_started = false;
 }
 
+/* The mode's own counts, for a handler process: it keeps only the common
+ * counters (r->counters, final once it has stopped). Without a balloon it
+ * only COPYs, and every page it installed is a distinct page (a second COPY
+ * of one is EEXIST): up to the non-zero pages touched they are image
+ * copies, and any beyond them was a page of a zero range. A foreign
+ * handler's counts are unknown (reported null, accounting skipped). */
+static void process_counts(struct zu *z)
+{
+	const struct mode_counters *c = &z->r->counters;
+	uint64_t image = c->pages_copied < z->touched_nonzero ? c->pages_copied : z->touched_nonzero;
+
+	if (z->r->cfg->handler_exec)
+		return;
+	atomic_store(&z->image_copies, image);
+	atomic_store(&z->zero_range_msgs, c->pages_copied - image + c->pages_zeroed);
+}
+
 static int zu_teardown(struct mode_run *r)
 {
 	struct zu *z = r->priv;
@@ -670,7 +698,9 @@ static int zu_teardown(struct mode_run *r)
 		return 0;
 	balloon_stop(z);
 	uffd_stock_teardown_server(r, &z->srv);
-	if (z->report) {
+	if (r->cfg->handler == HANDLER_PROCESS)
+		process_counts(z);
+	if (z->report && !r->cfg->handler_exec) {
 		json_object_set_new(z->report, "zero_range_fault_msgs",
 				    json_integer((json_int_t)atomic_load(&z->zero_range_msgs)));
 		json_object_set_new(z->report, "image_copies",
@@ -1039,6 +1069,12 @@ static json_t *zu_report(struct mode_run *r)
 		      "lost_is_documented_limit", z->bal_lost > 0 && !z->diff.missing && z->anon_private,
 		      "balloon", b,
 		      "zap_probe", zp);
+	if (o && r->cfg->handler_exec) {
+		/* a foreign handler's counts are unknown, not zero */
+		json_object_set_new(o, "zero_range_fault_msgs", json_null());
+		json_object_set_new(o, "image_copies", json_null());
+		json_object_set_new(o, "zero_fills", json_null());
+	}
 	z->report = json_incref(o);
 	return o;
 }
@@ -1048,7 +1084,7 @@ const struct fault_mode mode_zero_unreg = {
 	.summary = "uffd-stock, but zero ranges are WP-only: the kernel fills them",
 	.needs = "Linux 6.7 (UFFD_FEATURE_WP_ASYNC, PAGEMAP_SCAN); WP_UNPOPULATED 6.4 on anon; "
 		 "WP_HUGETLBFS_SHMEM 5.19 on hugetlb/shmem; EVENT_REMOVE with --balloon",
-	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_HANDLERS,
+	.flags = MODE_USES_UFFD | MODE_FILLS_IMAGE | MODE_HANDLERS | MODE_HANDOFF,
 	.uffd_features = UFFD_FEATURE_WP_ASYNC,
 	.check = uffd_check_sharing,
 	.unsupported = zu_unsupported,

@@ -5,13 +5,17 @@
  * it binds and listens on SOCKET, accepts one connection, receives
  * Firecracker's handshake (a JSON array of regions, the uffd in SCM_RIGHTS),
  * maps MEMFILE and resolves each MISSING fault with UFFDIO_COPY from
- * offset + (address - base), until SIGTERM.
+ * offset + (address - base), until SIGTERM. A MINOR fault (the message's
+ * UFFD_PAGEFAULT_FLAG_MINOR: MEMFILE is then the guest's own shared memory
+ * file, whose page cache holds the page) is resolved with UFFDIO_CONTINUE.
  *
  * --misbehave, for the tests of how faultbench ends each one:
  *   never-listen  sleeps without binding the socket
  *   die           exits with status 3 after serving 64 faults
  *   wrong-page    copies the page after the right one (the last wraps to 0)
- *   ignore-term   ignores SIGTERM (only SIGKILL ends it) */
+ *   ignore-term   ignores SIGTERM (only SIGKILL ends it)
+ *   no-continue   copies on MINOR faults too, as a handler that knows only
+ *                 MISSING faults would (the copy finds the page: EEXIST) */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
@@ -112,7 +116,7 @@ int main(int argc, char **argv)
 	}
 	if (argc != 3) {
 		fprintf(stderr, "usage: min_handler [--misbehave never-listen|die|wrong-page|"
-			"ignore-term] SOCKET MEMFILE\n");
+			"ignore-term|no-continue] SOCKET MEMFILE\n");
 		return 2;
 	}
 	sigemptyset(&sa_term.sa_mask);
@@ -150,7 +154,8 @@ int main(int argc, char **argv)
 	mfd = open(argv[2], O_RDONLY);
 	if (mfd < 0 || fstat(mfd, &st))
 		return fail(argv[2]);
-	file = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, mfd, 0);
+	/* shared: a private map of a hugetlbfs file would reserve huge pages */
+	file = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, mfd, 0);
 	if (file == MAP_FAILED)
 		return fail("mmap");
 
@@ -182,6 +187,14 @@ int main(int argc, char **argv)
 				fprintf(stderr, "min_handler: offset %llu beyond %s\n",
 					(unsigned long long)off, argv[2]);
 				return 1;
+			}
+			if ((m.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_MINOR) &&
+			    strcmp(bad, "no-continue")) {
+				struct uffdio_continue k = { .range = { .start = a, .len = ps } };
+
+				if (ioctl(uffd, UFFDIO_CONTINUE, &k) && errno != EEXIST)
+					return fail("UFFDIO_CONTINUE");
+				break;
 			}
 			c = (struct uffdio_copy){ .dst = a, .src = (uintptr_t)(file + off), .len = ps };
 			if (ioctl(uffd, UFFDIO_COPY, &c) && errno != EEXIST)

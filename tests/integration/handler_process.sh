@@ -28,6 +28,12 @@ counters_add_up() { # file
 		fail "counters do not add up: $(jq -c '[.runs[].counters]' "$1")"
 }
 
+# $T/thread.json and $T/process.json agree on the jq query q
+same_as_thread() { # q
+	[ "$(jq -c "$1" "$T/thread.json")" = "$(jq -c "$1" "$T/process.json")" ] ||
+		fail "thread $(jq -c "$1" "$T/thread.json") vs process $(jq -c "$1" "$T/process.json")"
+}
+
 t_process_same_pages_as_thread() {
 	local flags=(--mode uffd-stock --size 16M --vcpus 2 --reps 2 --warmup 0 --zero-fraction 0.25)
 	hp_env
@@ -39,9 +45,7 @@ t_process_same_pages_as_thread() {
 	counters_add_up "$T/thread.json"
 	counters_add_up "$T/process.json"
 	# the same pages, copied and zeroed alike: holes in the file are the zero pages
-	local q='[.runs[] | .counters | [.uffd_msgs, .pages_copied, .pages_zeroed]]'
-	[ "$(jq -c "$q" "$T/thread.json")" = "$(jq -c "$q" "$T/process.json")" ] ||
-		fail "thread $(jq -c "$q" "$T/thread.json") vs process $(jq -c "$q" "$T/process.json")"
+	same_as_thread '[.runs[] | .counters | [.uffd_msgs, .pages_copied, .pages_zeroed]]'
 	jq -e '.runs | all(.counters.pages_zeroed > 0)' "$T/process.json" >/dev/null ||
 		fail "no page was zero-filled"
 	# service times and where the handler ran came back from the other process
@@ -83,12 +87,12 @@ t_process_image_file_kept_cold() {
 }
 
 # A run that must fail (exit 1) within a minute, its reason matching a
-# regex, and leave nothing behind.
+# regex, and leave nothing behind. $HP_MODE: the mode (uffd-stock).
 must_fail() { # what regex flags...
 	local what=$1 re=$2 start
 	shift 2
 	start=$(date +%s)
-	fbrun run --mode uffd-stock --reps 1 --warmup 0 --handler process --out "$T/r.json" "$@"
+	fbrun run --mode "${HP_MODE:-uffd-stock}" --reps 1 --warmup 0 --handler process --out "$T/r.json" "$@"
 	expect_rc 1 "$what"
 	validate "$T/r.json"
 	[ $(( $(date +%s) - start )) -lt 60 ] || fail "$what: took too long"
@@ -198,7 +202,11 @@ t_process_bad_inputs() {
 		[ ! -e "$T/never.json" ] || fail "'$args' wrote a result"
 	done <<EOF
 --handler|--handler process --mode none
---handler|--handler process --mode uffd-minor --backing shmem
+--handler|--handler process --mode wp-unpop
+--balloon|--mode zero-unreg --handler process --balloon 0.1
+--balloon|--mode zero-unreg --handler-exec /bin/true --balloon 0.1
+--image-file|--mode uffd-minor --backing memfd --handler process --image-file $T/x
+--page-cache|--mode uffd-minor --backing memfd --handler process --page-cache cold
 --handler: 'fork' is not accepted; accepted values: thread, process|--handler fork
 --page-cache: 'bogus' is not accepted; accepted values: warm, cold|--page-cache bogus
 --page-cache|--mode uffd-stock --page-cache cold
@@ -208,7 +216,7 @@ t_process_bad_inputs() {
 --wait spin|--mode uffd-stock --handler process --wait spin
 --inject eagain-copy|--mode uffd-stock --handler process --inject eagain-copy:1
 --image-file|--mode uffd-stock --handler process --image-file /nonexistent/dir/img
---handler-exec: mode zero-unreg|--mode zero-unreg --handler-exec /bin/true
+--handler-exec: mode memfault-exit|--mode memfault-exit --handler-exec /bin/true
 --handler thread|--mode uffd-stock --handler thread --handler-exec /bin/true
 --service-delay-us|--mode uffd-stock --handler-exec /bin/true --service-delay-us 5
 EOF
@@ -308,4 +316,152 @@ t_exec_cannot_run() {
 	run_ok_or_skip "$T/w.json" --mode uffd-stock --size 4M --reps 2 --warmup 0 \
 		--handler-exec "$T/wrap.sh" || return $?
 	nothing_left "after a wrapped handler"
+}
+
+# ---- zero-unreg and uffd-minor in a handler process ----------------------
+
+# zero-unreg: faultbench registers, moves the zero runs to WP-only and
+# write-protects; the handler process copies the non-zero pages with
+# UFFDIO_COPY_MODE_WP. The same pages as the threads, and a dirty set as exact.
+zu_exact() { # file
+	jq -e '.runs | all(.verify.ok and .counters.ioctl_errors == 0 and .counters.pages_zeroed == 0
+		and .counters.uffd_msgs == .counters.pages_copied + .counters.eexist
+		and .mode_data.image_copies == .mode_data.touched_nonzero_pages
+		and .mode_data.touched_nonzero_pages > 0 and .mode_data.zero_range_fault_msgs == 0
+		and .mode_data.dirty_checked and .mode_data.lost_dirty_pages == 0
+		and .mode_data.extra_dirty_pages == 0 and .mode_data.dirty_pages == .mode_data.written_pages)' \
+		"$1" >/dev/null || fail "$1: $(jq -c '[.runs[] | {c: .counters, m: (.mode_data | {image_copies,
+			touched_nonzero_pages, zero_range_fault_msgs, lost_dirty_pages, extra_dirty_pages, dirty_pages, written_pages})}]' "$1")"
+}
+
+t_zero_unreg_process_same_pages_as_thread() {
+	local flags=(--mode zero-unreg --size 16M --vcpus 2 --reps 2 --warmup 0 --zero-fraction 0.5 --zero-run 256K
+		--access read-then-write)
+	hp_env
+	run_ok_or_skip "$T/thread.json" "${flags[@]}" || return $?
+	run_ok_or_skip "$T/process.json" "${flags[@]}" --handler process || return $?
+	nothing_left "after the run"
+	zu_exact "$T/thread.json"
+	zu_exact "$T/process.json"
+	same_as_thread '[.runs[] | [.counters.uffd_msgs, .counters.pages_copied, .mode_data.zero_pages, .mode_data.written_pages]]'
+	jq -e '.runs | all(.service_ns.count == .counters.uffd_msgs and .counters.reads > 0)' "$T/process.json" >/dev/null ||
+		fail "service time or reads did not come back from the handler process"
+}
+
+t_zero_unreg_process_reads_stay_clean() {
+	# read only: a page copied without MODE_WP would read as written
+	hp_env
+	for b in anon memfd hugetlb; do
+		run_ok_or_skip "$T/$b.json" --mode zero-unreg --backing "$b" --size 32M --zero-fraction 0.5 \
+			--access read --workload random --reps 1 --warmup 0 --handler process || return $?
+		zu_exact "$T/$b.json"
+		[ "$(jget "$T/$b.json" '.runs[0].mode_data.dirty_pages')" = 0 ] || fail "$b: reads made pages dirty"
+	done
+	nothing_left "after the runs"
+}
+
+t_zero_unreg_exec_over_reports_dirty() {
+	# the tests' foreign handler copies without MODE_WP: every page it
+	# installs reads as written. Over-reported, never lost; counts unknown.
+	hp_env
+	need_minh
+	run_ok_or_skip "$T/r.json" --mode zero-unreg --size 16M --zero-fraction 0.5 --access read \
+		--reps 1 --warmup 0 --handler-exec "$MINH" || return $?
+	nothing_left "after the run"
+	jq -e '.runs | all(.verify.ok and .counters == null and .mode_data.image_copies == null
+		and .mode_data.zero_range_fault_msgs == null and .mode_data.lost_dirty_pages == 0
+		and .mode_data.touched_nonzero_pages > 0 and .mode_data.written_pages == 0
+		and .mode_data.extra_dirty_pages == .mode_data.touched_nonzero_pages)' "$T/r.json" >/dev/null ||
+		fail "$(jq -c '[.runs[] | .mode_data | {image_copies, touched_nonzero_pages, extra_dirty_pages, lost_dirty_pages}]' "$T/r.json")"
+}
+
+t_zero_unreg_process_misbehaviours() {
+	hp_env
+	HP_MODE=zero-unreg must_fail "zero-unreg: a page served from the wrong offset" 'verification failed: page 100 ' \
+		--size 8M --inject corrupt-copy:100
+	HP_MODE=zero-unreg must_fail "zero-unreg: a duplicated COPY" 'lost or duplicated' --size 8M --inject duplicate-copy:3
+	HP_MODE=zero-unreg must_fail "zero-unreg: a dropped fault" 'watchdog: vCPU 0 .* page 5 .*1 of 1 alive' \
+		--size 8M --inject drop-copy:5 --fault-timeout 1
+	need_minh
+	HP_MODE=zero-unreg exec_fails "zero-unreg: a foreign handler serving the next page" 'verification failed: page 0 ' \
+		wrong-page --size 8M
+}
+
+# uffd-minor: faultbench fills the page cache; the handler process, given
+# the guest's own memory file, maps each page with UFFDIO_CONTINUE.
+minor_exact() { # file
+	jq -e '.runs | all(.verify.ok and .counters.ioctl_errors == 0 and .counters.pages_copied == 0
+		and .counters.uffd_msgs == .counters.continue_ioctls and .counters.eexist == 0
+		and .mode_data.pages_continued == .aggregate.touched_pages and .aggregate.touched_pages > 0)' \
+		"$1" >/dev/null || fail "$1: $(jq -c '[.runs[] | [.counters, .mode_data, .aggregate.touched_pages]]' "$1")"
+}
+
+t_minor_process_same_pages_as_thread() {
+	local b
+	hp_env
+	for b in memfd memfd-hugetlb; do
+		local flags=(--mode uffd-minor --backing "$b" --size 32M --vcpus 2 --reps 2 --warmup 0 --zero-fraction 0.25)
+		run_ok_or_skip "$T/$b-thread.json" "${flags[@]}" || return $?
+		run_ok_or_skip "$T/$b-process.json" "${flags[@]}" --handler process || return $?
+		minor_exact "$T/$b-thread.json"
+		minor_exact "$T/$b-process.json"
+		[ "$(jget "$T/$b-process.json" .config.handler)" = process ] || fail "config.handler"
+		jq -e '.runs | all(.service_ns.count == .counters.uffd_msgs)' "$T/$b-process.json" >/dev/null ||
+			fail "$b: service times did not come back"
+	done
+	# the guest's own file is the handler's MEMFILE: no image file is written
+	nothing_left "after the runs"
+}
+
+t_minor_process_memfile_is_the_guests() {
+	hp_env
+	HP_MODE=uffd-minor FAULTBENCH_TEST_HANDLER_STALL=1 must_fail "uffd-minor: a handler that never listens" \
+		'handler process `faultbench handler [^ ]*/uffd.sock /proc/[0-9]*/fd/[0-9]*` (pid [0-9]*) did not listen' \
+		--backing memfd --size 4M --fault-timeout 1
+}
+
+t_minor_process_misbehaviours() {
+	hp_env
+	HP_MODE=uffd-minor must_fail "uffd-minor: the wrong page in the cache" 'verification failed: page 100 ' \
+		--backing memfd --size 8M --inject corrupt-copy:100
+	HP_MODE=uffd-minor must_fail "uffd-minor: a duplicated CONTINUE" 'lost or duplicated' \
+		--backing memfd --size 8M --inject duplicate-copy:3
+	HP_MODE=uffd-minor must_fail "uffd-minor: a dropped fault" 'watchdog: vCPU 0 .* page 5 .*1 of 1 alive' \
+		--backing memfd --size 8M --inject drop-copy:5 --fault-timeout 1
+}
+
+t_minor_exec_foreign_handler() {
+	hp_env
+	need_minh
+	run_ok_or_skip "$T/r.json" --mode uffd-minor --backing memfd --size 16M --vcpus 2 --reps 2 --warmup 0 \
+		--handler-exec "$MINH" || return $?
+	jq -e '.runs | all(.verify.ok and .verify.pages_checked > 0 and .counters == null
+		and (.unknown | test("accounting was skipped")))' "$T/r.json" >/dev/null ||
+		fail "$(jq -c '[.runs[] | {verify, unknown}]' "$T/r.json")"
+	nothing_left "after the run"
+	# a handler that knows only MISSING faults copies, finds the page (EEXIST)
+	# and never maps it: the watchdog ends the run
+	HP_MODE=uffd-minor exec_fails "uffd-minor: a foreign handler that does not CONTINUE" \
+		'watchdog: vCPU 0 waited more than 1.0 s on page 0 .*handler `.*--misbehave no-continue` alive' \
+		no-continue --backing memfd --size 4M --fault-timeout 1
+	HP_MODE=uffd-minor exec_fails "uffd-minor: a foreign handler that died" \
+		'exited with status 3 during the run' die --backing memfd --size 8M --fault-timeout 1
+}
+
+# faultbench report puts thread and process side by side for both modes
+t_process_modes_in_report() {
+	hp_env
+	for h in thread process; do
+		run_ok_or_skip "$T/set/zu-$h.json" --mode zero-unreg --size 8M --reps 1 --warmup 0 --zero-fraction 0.5 \
+			--handler $h || return $?
+		run_ok_or_skip "$T/set/mi-$h.json" --mode uffd-minor --backing memfd --size 8M --reps 1 --warmup 0 \
+			--handler $h || return $?
+	done
+	fbrun report "$T/set" --out "$T/rep" --quiet
+	expect_rc 0 "report"
+	for col in "zero-unreg (handler thread)" "zero-unreg (handler process)" \
+		"uffd-minor (handler thread)" "uffd-minor (handler process)"; do
+		grep -qF "| $col |" "$T/rep/index.md" || fail "no column '$col' in the report"
+	done
+	nothing_left "after report"
 }
