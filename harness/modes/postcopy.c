@@ -537,7 +537,7 @@ static json_t *pc_report(struct mode_run *r)
 		json_array_append_new(pv, json_integer((json_int_t)per[v]));
 	free(per);
 	j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o,"
-		      " s:I, s:I, s:b}",
+		      " s:I, s:I, s:b, s:I}",
 		"pages_total", (json_int_t)d->npages,
 		"pages_precopy", (json_int_t)precopy,
 		"pages_stream", (json_int_t)stream,
@@ -555,7 +555,8 @@ static json_t *pc_report(struct mode_run *r)
 		"stream_lat_ns", hist_to_json(&d->stream_lat, 1),
 		"requests_stale", (json_int_t)stale,
 		"link_queue_bytes", (json_int_t)d->rx[0].end.queue_bytes,
-		"blocktime_measured", d->bt_on);
+		"blocktime_measured", d->bt_on,
+		"fault_pages", (json_int_t)d->fault_pages);
 	/* what account() checks after teardown */
 	sum.valid = true;
 	sum.npages = d->npages;

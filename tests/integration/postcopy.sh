@@ -30,8 +30,8 @@ invariants_hold() { # file
 		and .counters.pages_copied + .counters.pages_zeroed == $m.pages_total
 		and $m.eexist == 0
 		and $m.requests_sent + $m.requests_deduped == .counters.uffd_msgs
-		and $m.urgent_lat_ns.count + $m.stream_lat_ns.count <= .aggregate.touched_pages
-		and $m.urgent_lat_ns.count + $m.stream_lat_ns.count >= ([$m.requests_sent, 1] | min)
+		and $m.urgent_lat_ns.count + $m.stream_lat_ns.count == $m.fault_pages
+		and $m.fault_pages <= .aggregate.touched_pages and $m.fault_pages >= $m.requests_sent
 		and $m.pages_urgent + $m.requests_stale <= $m.requests_sent
 		and ($m.blocktime_per_vcpu_ns | length) == (.vcpus | length)
 		and all($m.blocktime_per_vcpu_ns[]; . >= $m.blocktime_ns)
