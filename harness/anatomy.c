@@ -9,16 +9,10 @@
 
 int anatomy_init(struct anatomy *a, unsigned nvcpus)
 {
-	unsigned size = 8;
-
 	memset(a, 0, sizeof(*a));
-	while (size < 2 * nvcpus)
-		size *= 2;
 	a->nvcpus = nvcpus;
-	a->tid_mask = size - 1;
 	a->mb = aligned_alloc(2 * FB_CACHELINE, sizeof(*a->mb) * nvcpus);
-	a->tids = calloc(size, sizeof(*a->tids));
-	if (!a->mb || !a->tids) {
+	if (!a->mb || tidmap_init(&a->tids, nvcpus)) {
 		anatomy_free(a);
 		return -ENOMEM;
 	}
@@ -29,9 +23,8 @@ int anatomy_init(struct anatomy *a, unsigned nvcpus)
 void anatomy_free(struct anatomy *a)
 {
 	free(a->mb);
-	free((void *)a->tids);
+	tidmap_free(&a->tids);
 	a->mb = NULL;
-	a->tids = NULL;
 }
 
 void anatomy_reset(struct anatomy *a)
@@ -47,28 +40,12 @@ void anatomy_reset(struct anatomy *a)
 			atomic_init(&mb->slot[k].t_res, 0);
 		}
 	}
-	for (unsigned i = 0; i <= a->tid_mask; i++)
-		atomic_init(&a->tids[i], 0);
-}
-
-static unsigned tid_hash(const struct anatomy *a, uint32_t tid)
-{
-	return (unsigned)(fb_mix64(tid) & a->tid_mask);
+	tidmap_reset(&a->tids);
 }
 
 void anatomy_register_vcpu(struct anatomy *a, unsigned vcpu)
 {
-	uint32_t tid = (uint32_t)gettid();
-	uint64_t want = (uint64_t)tid << 32 | vcpu;
-
-	/* at most half full: a free slot is always found */
-	for (unsigned i = tid_hash(a, tid);; i = (i + 1) & a->tid_mask) {
-		uint64_t empty = 0;
-
-		if (atomic_compare_exchange_strong_explicit(&a->tids[i], &empty, want,
-							    memory_order_release, memory_order_relaxed))
-			return;
-	}
+	tidmap_add_self(&a->tids, vcpu);
 }
 
 static struct anat_ticket claim(struct anatomy *a, unsigned vcpu, uint64_t page, uint64_t t_msg)
@@ -98,14 +75,11 @@ void anatomy_resolved(struct anat_ticket t, uint64_t t_res)
 
 struct anat_ticket anatomy_msg(struct anatomy *a, uint32_t tid, uint64_t page, uint64_t t_msg)
 {
-	for (unsigned i = tid_hash(a, tid);; i = (i + 1) & a->tid_mask) {
-		uint64_t e = atomic_load_explicit(&a->tids[i], memory_order_acquire);
+	int v = tidmap_find(&a->tids, tid);
 
-		if (!e) /* not a vCPU: an emulation or balloon thread, the main thread */
-			return (struct anat_ticket){ NULL, NULL };
-		if ((uint32_t)(e >> 32) == tid)
-			return claim(a, (unsigned)(e & 0xffffffffu), page, t_msg);
-	}
+	if (v < 0) /* not a vCPU: an emulation or balloon thread, the main thread */
+		return (struct anat_ticket){ NULL, NULL };
+	return claim(a, (unsigned)v, page, t_msg);
 }
 
 void anatomy_post(struct anatomy *a, unsigned vcpu, uint64_t page, uint64_t t_msg, uint64_t t_res)

@@ -62,6 +62,7 @@
 
 #include "fb.h"
 #include "hist.h"
+#include "tidmap.h"
 
 #define ANAT_SLOTS 4
 
@@ -101,8 +102,7 @@ struct anat_vcpu {
 struct anatomy {
 	unsigned nvcpus;
 	struct anat_mailbox *mb;   /* [nvcpus] */
-	unsigned tid_mask;         /* table size - 1 (a power of two) */
-	_Atomic uint64_t *tids;    /* tid << 32 | vCPU index; 0 empty */
+	struct tidmap tids;        /* thread id -> vCPU */
 };
 
 /* What a repetition recorded, summed over vCPUs. */

@@ -143,6 +143,7 @@ void config_defaults(struct fb_config *c)
 			c->test_slowdown_ns = 0;
 	}
 	c->wp_rounds = 3;
+	c->receivers = 1;
 }
 
 void config_usage(FILE *f)
@@ -204,6 +205,16 @@ void config_usage(FILE *f)
 		"                         each of unmap, remove, remap, fork (any subset,\n"
 		"                         comma-separated) once; the handlers follow [none]\n"
 		"\n"
+		"postcopy: pages from a source process over a link\n"
+		"  --receivers N          receiver threads, one stream connection each, 1..64 [1]\n"
+		"  --preempt              urgent pages on a connection of their own (QEMU's\n"
+		"                         postcopy-preempt)\n"
+		"  --link unix|tcp        Unix stream sockets, or TCP over loopback   [unix]\n"
+		"  --link-bw RATE         emulated link, bits/s with K/M/G (decimal), e.g. 10G;\n"
+		"                         0: unpaced                                [0]\n"
+		"  --link-delay-us D      added to each page request's round trip   [0]\n"
+		"  --precopy F            share of pages installed before the vCPUs start [0]\n"
+		"\n"
 		"memfault-exit, zero-unreg, wp-unpop\n"
 		"  --exit sigbus|bitmap   how a vCPU learns its page is missing     [sigbus]\n"
 		"  --emulation-thread     also read random guest pages via a handler\n"
@@ -235,6 +246,8 @@ enum {
 	OPT_NO_VERIFY, OPT_LATENCY, OPT_POPULATE, OPT_POP_PAR, OPT_UFFD, OPT_READERS, OPT_HANDLERS,
 	OPT_WAIT, OPT_HCPUS, OPT_BATCH, OPT_ZERO, OPT_ZERO_RUN, OPT_DELAY, OPT_RESERVE, OPT_NO_RESERVE, OPT_OVERCOMMIT,
 	OPT_INJECT, OPT_TIMEOUT, OPT_HANDLER, OPT_HANDLER_EXEC, OPT_RESOLVE, OPT_IMAGE_FILE, OPT_PAGE_CACHE, OPT_EVENTS, OPT_EXIT, OPT_EMUL, OPT_BALLOON, OPT_WP_ROUNDS, OPT_OUT, OPT_QUIET, OPT_HELP,
+	/* in postcopy_flag_names' order */
+	OPT_RECEIVERS, OPT_PREEMPT, OPT_LINK, OPT_LINK_BW, OPT_LINK_DELAY, OPT_PRECOPY,
 };
 
 static const struct option run_options[] = {
@@ -283,6 +296,12 @@ static const struct option run_options[] = {
 	{ "emulation-thread", no_argument, NULL, OPT_EMUL },
 	{ "balloon", required_argument, NULL, OPT_BALLOON },
 	{ "wp-rounds", required_argument, NULL, OPT_WP_ROUNDS },
+	{ "receivers", required_argument, NULL, OPT_RECEIVERS },
+	{ "preempt", no_argument, NULL, OPT_PREEMPT },
+	{ "link", required_argument, NULL, OPT_LINK },
+	{ "link-bw", required_argument, NULL, OPT_LINK_BW },
+	{ "link-delay-us", required_argument, NULL, OPT_LINK_DELAY },
+	{ "precopy", required_argument, NULL, OPT_PRECOPY },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -630,6 +649,13 @@ static int parse_one(struct fb_config *c, int opt, const char *v, struct fb_err 
 	case OPT_QUIET:
 		c->quiet = true;
 		return 0;
+	case OPT_RECEIVERS:
+	case OPT_PREEMPT:
+	case OPT_LINK:
+	case OPT_LINK_BW:
+	case OPT_LINK_DELAY:
+	case OPT_PRECOPY:
+		return postcopy_parse_flag(c, opt - OPT_RECEIVERS, v, err);
 	}
 	return -EINVAL;
 }
@@ -941,7 +967,8 @@ int config_resolve(struct fb_config *c, struct fb_err *err)
 	}
 	if (c->handler_exec && !c->handler_given)
 		c->handler = HANDLER_PROCESS;  /* --handler-exec implies it */
-	if (check_handler(c, err) || check_resolve(c, err) || check_events(c, err))
+	if (check_handler(c, err) || check_resolve(c, err) || check_events(c, err) ||
+	    postcopy_check(c, err))
 		return -EINVAL;
 	if (c->mode->check)
 		return c->mode->check(c, err);
@@ -1021,6 +1048,7 @@ json_t *config_to_json(const struct fb_config *c)
 				json_array_append_new(ev, json_string(event_names[i].name));
 		json_object_set_new(j, "events", ev);
 	}
+	postcopy_config_json(c, j);
 	if (c->resolve != RESOLVE_COPY)
 		json_object_set_new(j, "resolve", json_string(enum_name_of(resolve_names,
 				    FB_ARRAY_SIZE(resolve_names), (int)c->resolve)));

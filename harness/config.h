@@ -30,6 +30,8 @@ enum handler_kind { HANDLER_THREAD, HANDLER_PROCESS };
 /* --resolve: how a MISSING fault's page gets in (copy, or UFFDIO_MOVE) */
 enum resolve_kind { RESOLVE_COPY, RESOLVE_MOVE };
 enum page_cache_kind { PAGE_CACHE_WARM, PAGE_CACHE_COLD };
+/* postcopy: the connections between the source process and faultbench */
+enum link_kind { LINK_UNIX, LINK_TCP };
 
 /* Test-only fault injection (--inject KIND:PAGE); never on by default. */
 enum inject_kind {
@@ -118,6 +120,15 @@ struct fb_config {
 	enum page_cache_kind page_cache;  /* cold: dropped before each repetition */
 	unsigned events;            /* --events: enum event_bits, 0: none */
 
+	/* postcopy (config_postcopy.c): pages come from a source process */
+	unsigned receivers;         /* receiver threads, one stream connection each */
+	bool preempt;               /* urgent pages on a connection of their own */
+	enum link_kind link;
+	uint64_t link_bw_bps;       /* emulated link, bits/s (0: unpaced) */
+	uint64_t link_delay_us;     /* added to each request's round trip */
+	double precopy;             /* share of pages installed before the vCPUs start */
+	const char *link_flag;      /* the first of these flags given, NULL: none */
+
 	/* memfault-exit */
 	enum exit_kind exit_kind;   /* how a vCPU learns a page is missing */
 	bool emulation_thread;      /* a thread reading random guest pages via the uffd handler */
@@ -150,6 +161,13 @@ void config_defaults(struct fb_config *cfg);
  * against each other (not against the host). */
 int config_resolve(struct fb_config *cfg, struct fb_err *err);
 json_t *config_to_json(const struct fb_config *cfg);
+
+/* config_postcopy.c: the postcopy flags (which: their order in
+ * postcopy_flag_names), their check, their config fields. */
+extern const char *const postcopy_flag_names[];
+int postcopy_parse_flag(struct fb_config *cfg, int which, const char *v, struct fb_err *err);
+int postcopy_check(const struct fb_config *cfg, struct fb_err *err);
+void postcopy_config_json(const struct fb_config *cfg, json_t *j);
 void config_usage(FILE *f);
 
 /* getopt_long's table of `faultbench run` flags, {0}-terminated. */

@@ -23,6 +23,9 @@ struct fb_err {
 };
 
 __attribute__((format(printf, 2, 3))) int fb_errf(struct fb_err *e, const char *fmt, ...);
+/* Append "; what" to e (or what, when e is empty), cut to fit: a failure
+ * found later (a child's end) tells the first one's message why. */
+void fb_err_append(struct fb_err *e, const char *what);
 
 #define FB_KiB (1024ULL)
 #define FB_MiB (1024ULL * 1024)

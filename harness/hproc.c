@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "config.h"
 #include "handoff.h"
 #include "memfile.h"
@@ -51,13 +52,11 @@ static volatile sig_atomic_t sock_live;
 
 struct hproc {
 	struct mode_run *run;
-	pid_t pid;
-	int pidfd, conn, shm_fd, stop_fd;
+	struct child ch;          /* the handler */
+	int conn, shm_fd, stop_fd;
 	struct handoff_shm *shm;
 	pthread_t mon;
 	bool mon_started;
-	bool reaped;              /* by the monitor: the handler died on its own */
-	int status;               /* its wait status, once reaped */
 	char who[1536];           /* "handler process `CMD SOCKET MEMFILE`", for messages */
 	char file[PATH_MAX];      /* MEMFILE */
 };
@@ -68,34 +67,6 @@ void hproc_signal_cleanup(void)
 		return;
 	unlink(sock_path);
 	rmdir(sock_dir);
-}
-
-/* "exited with status 3", "killed by SIGKILL" */
-static void say_status(int status, char *buf, size_t n)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, n, "exited with status %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, n, "was killed by SIG%s", sigabbrev_np(WTERMSIG(status)) ?
-			 sigabbrev_np(WTERMSIG(status)) : "?");
-	else
-		snprintf(buf, n, "ended with wait status 0x%x", status);
-}
-
-static bool child_exited(struct hproc *hp, int wait_ms)
-{
-	struct pollfd p = { .fd = hp->pidfd, .events = POLLIN };
-
-	if (poll(&p, 1, wait_ms) <= 0)
-		return false;
-	if (hp->reaped)
-		return true;
-	/* the leader is a zombie, so its pgid is still its own: what it
-	 * started (a wrapper's children) goes with it */
-	kill(-hp->pid, SIGKILL);
-	if (waitpid(hp->pid, &hp->status, 0) == hp->pid)
-		hp->reaped = true;
-	return true;
 }
 
 static int make_socket_path(struct fb_err *err)
@@ -148,16 +119,14 @@ static int make_shm(struct hproc *hp, struct uffd_server *s)
 	return 0;
 }
 
-/* fork + exec `faultbench handler SOCKET MEMFILE`, the side channel's fd in
- * the environment. Between fork and exec only async-signal-safe calls. */
+/* fork + exec the handler, the side channel's fd in the environment
+ * (child.h: it dies with faultbench and is always reaped). */
 static int spawn(struct hproc *hp, char *const argv[], const char *prog, struct fb_err *err)
 {
 	char fdenv[64];
 	size_t n = 0;
 	char **envp;
-	sigset_t none;
-	pid_t parent = getpid();
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	int rc, cpu = -1;
 
 	while (environ[n])
 		n++;
@@ -172,49 +141,15 @@ static int spawn(struct hproc *hp, char *const argv[], const char *prog, struct 
 		;
 	if (hp->shm_fd >= 0)
 		envp[n] = fdenv;
-	sigemptyset(&none);
-	sigemptyset(&dfl.sa_mask);
-	hp->pid = fork();
-	if (hp->pid == 0) {
-		/* faultbench's stop handlers restore huge pages: not the child's job */
-		sigaction(SIGINT, &dfl, NULL);
-		sigaction(SIGTERM, &dfl, NULL);
-		sigaction(SIGHUP, &dfl, NULL);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* a terminal's ^C is faultbench's to handle: it stops the handler */
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		if (hp->shm_fd >= 0)
-			fcntl(hp->shm_fd, F_SETFD, 0); /* the side channel survives exec */
-		if (hp->shm_fd < 0 && hp->run->handler_cpus && hp->run->handler_cpus[0] >= 0) {
-			/* our own handler pins itself; a foreign one is placed here */
-			cpu_set_t one;
-
-			CPU_ZERO(&one);
-			CPU_SET(hp->run->handler_cpus[0], &one);
-			sched_setaffinity(0, sizeof(one), &one);
-		}
-		execve(prog, argv, envp);
-		_exit(127);
-	}
+	/* our own handler pins itself; a foreign one is placed here */
+	if (hp->shm_fd < 0 && hp->run->handler_cpus && hp->run->handler_cpus[0] >= 0)
+		cpu = hp->run->handler_cpus[0];
+	rc = child_spawn(&hp->ch, prog, argv, envp, &hp->shm_fd, hp->shm_fd >= 0, cpu);
 	free(envp);
-	if (hp->pid < 0) {
-		fb_errf(err, "%s: fork: %s", hp->who, strerror(errno));
-		return -errno;
-	}
-	hp->pidfd = (int)pidfd_open(hp->pid, 0);
-	if (hp->pidfd < 0) {
-		int e = errno;
-
-		kill(hp->pid, SIGKILL);
-		waitpid(hp->pid, &hp->status, 0);
-		hp->reaped = true;
-		fb_errf(err, "%s: pidfd_open: %s", hp->who, strerror(e));
-		return -e;
-	}
-	return 0;
+	if (rc)
+		fb_errf(err, "%s: %s: %s", hp->who, hp->ch.pid < 0 ? "fork" : "pidfd_open",
+			strerror(-rc));
+	return rc;
 }
 
 /* A program named without a slash, found on $PATH as execvp would, but here:
@@ -287,16 +222,16 @@ static int connect_handler(struct hproc *hp, struct fb_err *err)
 			fb_errf(err, "%s: connecting to %s: %s", hp->who, sock_path, strerror(e));
 			return -e;
 		}
-		if (child_exited(hp, 1)) {
-			say_status(hp->status, how, sizeof(how));
+		if (child_exited(&hp->ch, 1)) {
+			child_say_status(hp->ch.status, how, sizeof(how));
 			fb_errf(err, "%s (pid %d) %s before it listened on its socket%s", hp->who,
-				(int)hp->pid, how, WIFEXITED(hp->status) && WEXITSTATUS(hp->status) == 127 ?
+				(int)hp->ch.pid, how, WIFEXITED(hp->ch.status) && WEXITSTATUS(hp->ch.status) == 127 ?
 				" (127: could it be run?)" : "");
 			return -ECHILD;
 		}
 		if (fb_mono_ns() > deadline) {
 			fb_errf(err, "%s (pid %d) did not listen on its socket within %.1f s "
-				"(--fault-timeout); stopped", hp->who, (int)hp->pid, limit_s);
+				"(--fault-timeout); stopped", hp->who, (int)hp->ch.pid, limit_s);
 			return -ETIMEDOUT;
 		}
 	}
@@ -310,14 +245,14 @@ static int wait_ready(struct hproc *hp, struct fb_err *err)
 	char how[64];
 
 	while (!atomic_load_explicit(&hp->shm->ready, memory_order_acquire)) {
-		if (child_exited(hp, 1)) {
-			say_status(hp->status, how, sizeof(how));
-			fb_errf(err, "handler process (pid %d) %s during the handshake", (int)hp->pid, how);
+		if (child_exited(&hp->ch, 1)) {
+			child_say_status(hp->ch.status, how, sizeof(how));
+			fb_errf(err, "handler process (pid %d) %s during the handshake", (int)hp->ch.pid, how);
 			return -ECHILD;
 		}
 		if (fb_mono_ns() > deadline) {
 			fb_errf(err, "handler process (pid %d) took the handshake but was not serving "
-				"within %.1f s (--fault-timeout); stopped", (int)hp->pid, limit_s);
+				"within %.1f s (--fault-timeout); stopped", (int)hp->ch.pid, limit_s);
 			return -ETIMEDOUT;
 		}
 	}
@@ -345,7 +280,7 @@ static void mirror(struct hproc *hp)
 static void *monitor(void *arg)
 {
 	struct hproc *hp = arg;
-	struct pollfd p[2] = { { .fd = hp->pidfd, .events = POLLIN },
+	struct pollfd p[2] = { { .fd = hp->ch.pidfd, .events = POLLIN },
 			       { .fd = hp->stop_fd, .events = POLLIN } };
 
 	for (;;) {
@@ -355,7 +290,7 @@ static void *monitor(void *arg)
 		if (n > 0 && p[1].revents)
 			break;
 		if (n > 0 && p[0].revents) {
-			child_exited(hp, 0);
+			child_exited(&hp->ch, 0);
 			atomic_store_explicit(&hp->run->handlers_alive, 0, memory_order_relaxed);
 			break;
 		}
@@ -401,8 +336,8 @@ static int proc_start(struct uffd_server *s, struct fb_err *err)
 		return -ENOMEM;
 	s->tr_state = hp;
 	hp->run = r;
-	hp->pid = -1;
-	hp->pidfd = hp->conn = hp->shm_fd = hp->stop_fd = -1;
+	child_init(&hp->ch);
+	hp->conn = hp->shm_fd = hp->stop_fd = -1;
 	rc = memfile_arg(hp, err);
 	if (rc)
 		return rc;
@@ -464,29 +399,6 @@ static int proc_start(struct uffd_server *s, struct fb_err *err)
 	return 0;
 }
 
-/* SIGTERM, then SIGKILL; reaped either way. True when it took SIGKILL. */
-static bool stop_child(struct hproc *hp)
-{
-	if (hp->pid <= 0 || hp->reaped)
-		return false;
-	kill(-hp->pid, SIGTERM);
-	if (child_exited(hp, HPROC_TERM_MS))
-		return false;
-	kill(-hp->pid, SIGKILL);
-	if (waitpid(hp->pid, &hp->status, 0) == hp->pid)
-		hp->reaped = true;
-	return true;
-}
-
-/* Append to the run's error: a handler that died tells the watchdog's
- * message why. */
-static void add_err(struct fb_err *err, const char *what)
-{
-	size_t len = strlen(err->msg);
-
-	snprintf(err->msg + len, sizeof(err->msg) - len, "%s%s", len ? "; " : "", what);
-}
-
 static int proc_stop(struct uffd_server *s)
 {
 	struct hproc *hp = s->tr_state;
@@ -503,19 +415,19 @@ static int proc_stop(struct uffd_server *s)
 			perror("faultbench: eventfd write");
 		pthread_join(hp->mon, NULL);
 	}
-	died = hp->reaped && hp->mon_started;
-	if (stop_child(hp) && hp->mon_started) {
+	died = hp->ch.reaped && hp->mon_started;
+	if (child_stop(&hp->ch, HPROC_TERM_MS) && hp->mon_started) {
 		/* a handler a VMM cannot stop is a failure of its own */
 		snprintf(msg, sizeof(msg), "%.*s (pid %d) ignored SIGTERM for %.1f s; killed with "
-			 "SIGKILL", 400, hp->who, (int)hp->pid, HPROC_TERM_MS / 1e3);
-		add_err(r->err, msg);
+			 "SIGKILL", 400, hp->who, (int)hp->ch.pid, HPROC_TERM_MS / 1e3);
+		fb_err_append(r->err, msg);
 		rc = -ETIMEDOUT;
 	}
 	if (died) {
-		say_status(hp->status, how, sizeof(how));
+		child_say_status(hp->ch.status, how, sizeof(how));
 		snprintf(msg, sizeof(msg), "%.*s (pid %d) %s during the run", 400, hp->who,
-			 (int)hp->pid, how);
-		add_err(r->err, msg);
+			 (int)hp->ch.pid, how);
+		fb_err_append(r->err, msg);
 		rc = -ECHILD;
 	}
 	if (hp->shm) {
@@ -531,8 +443,7 @@ static int proc_stop(struct uffd_server *s)
 	atomic_store_explicit(&r->handlers_alive, 0, memory_order_relaxed);
 	if (hp->conn >= 0)
 		close(hp->conn);
-	if (hp->pidfd >= 0)
-		close(hp->pidfd);
+	child_close(&hp->ch);
 	if (hp->shm_fd >= 0)
 		close(hp->shm_fd);
 	if (hp->stop_fd >= 0)

@@ -11,6 +11,7 @@
 #include "analysis/gate.h"
 #include "hugetlb.h"
 #include "memfile.h"
+#include "postcopy_wire.h"
 #include "probe.h"
 #include "result.h"
 #include "run.h"
@@ -153,6 +154,9 @@ int main(int argc, char **argv)
 		return export_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "handler"))
 		return handler_cmd_main(argc - 1, argv + 1);
+	/* not in the usage: faultbench starts it, with its ends of the connections */
+	if (!strcmp(argv[1], "postcopy-source"))
+		return postcopy_source_main(argc - 1, argv + 1);
 	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate, suite, report, compare, gate, baseline, export, handler\n", argv[1]);
 	return FB_EXIT_USAGE;
 }

@@ -661,6 +661,8 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	getrusage(RUSAGE_SELF, &p0);
 	pthread_barrier_wait(&ctx->start);
+	if (cfg->mode->vcpus_released)
+		cfg->mode->vcpus_released(&ctx->mr);
 	wrc = wait_vcpus(ctx);
 	getrusage(RUSAGE_SELF, &p1);
 	rusage_sub(&rr->ru, &p1, &p0);

@@ -113,3 +113,16 @@ uint64_t fb_mix64(uint64_t x)
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
 	return x ^ (x >> 31);
 }
+
+void fb_err_append(struct fb_err *e, const char *what)
+{
+	size_t len = strlen(e->msg), n;
+
+	if (len && len + 2 < sizeof(e->msg)) {
+		memcpy(e->msg + len, "; ", 2);
+		len += 2;
+	}
+	n = strnlen(what, sizeof(e->msg) - 1 - len);  /* cut to fit, as snprintf would */
+	memcpy(e->msg + len, what, n);
+	e->msg[len + n] = 0;
+}

@@ -92,6 +92,14 @@ row "events with a handler process" run --mode uffd-stock --handler process --ev
 row "events with per-vCPU uffds" run --mode uffd-stock --uffd per-vcpu --events remap
 row "events on shared memory" run --mode uffd-stock --backing memfd --events remove
 row "ignore-remap without the remap event" run --mode uffd-stock --events unmap --inject ignore-remap:0
+row "postcopy flag without postcopy" run --mode uffd-stock --preempt
+row "postcopy receivers out of range" run --mode postcopy --receivers 65
+row "unknown postcopy link" run --mode postcopy --link udp
+row "link bandwidth not a rate" run --mode postcopy --link-bw 10X
+row "precopy share above 1" run --mode postcopy --precopy 1.5
+row "postcopy with per-vCPU uffds" run --mode postcopy --uffd per-vcpu --vcpus 2
+row "postcopy with a handler process" run --mode postcopy --handler process
+row "postcopy source started by hand" postcopy-source
 row "handler without its arguments" handler
 row "unknown command" frobnicate
 suite "unknown field" '[m]\nmode: none\nsise: 4M\n'

@@ -44,6 +44,9 @@ enum mode_flags {
 	MODE_HANDOFF_GUEST_FILE = 1 << 7,
 	/* Its handler threads follow non-cooperative events (--events). */
 	MODE_EVENTS = 1 << 9,
+	/* Its pages come from a source process over a link: --receivers,
+	 * --preempt, --link, --link-bw, --link-delay-us and --precopy apply. */
+	MODE_LINK = 1 << 8,
 };
 
 /* Counted by the mode's own threads, summed after they stop. */
@@ -146,6 +149,9 @@ struct fault_mode {
 	/* On each vCPU thread after its timed accesses, still kickable by the
 	 * watchdog (it may fault). Optional; 0 or -errno (the run fails). */
 	int (*vcpu_finish)(struct mode_run *r, unsigned vcpu);
+	/* On the main thread, the moment the vCPUs pass the start barrier (a
+	 * migration's switchover). No allocation, no locks, no output. Optional. */
+	void (*vcpus_released)(struct mode_run *r);
 	/* With r->presence: a vCPU found page (region index) absent and must make
 	 * it present before it touches it. Runs on the vCPU thread, inside the
 	 * timed access: no allocation, no locks, no output. 0 or -errno. */

@@ -9,11 +9,11 @@
 
 extern const struct fault_mode mode_none, mode_populate, mode_uffd_stock;
 extern const struct fault_mode mode_memfault_exit, mode_uffd_minor;
-extern const struct fault_mode mode_zero_unreg, mode_wp_unpop;
+extern const struct fault_mode mode_zero_unreg, mode_wp_unpop, mode_postcopy;
 
 const struct fault_mode *const fault_modes[] = { &mode_none, &mode_populate, &mode_uffd_stock,
 						 &mode_memfault_exit, &mode_uffd_minor,
-						 &mode_zero_unreg, &mode_wp_unpop };
+						 &mode_zero_unreg, &mode_wp_unpop, &mode_postcopy };
 const size_t fault_modes_count = FB_ARRAY_SIZE(fault_modes);
 
 const struct fault_mode *mode_find(const char *name)

@@ -216,7 +216,7 @@ static void test_many_vcpus_tid_table(void **state)
 
 	(void)state;
 	assert_int_equal(anatomy_init(&a, 4096), 0);
-	assert_true(a.tid_mask + 1 >= 2 * 4096);
+	assert_true(a.tids.mask + 1 >= 2 * 4096);
 	anatomy_register_vcpu(&a, 4095);
 	assert_ptr_equal(anatomy_msg(&a, (uint32_t)gettid(), 1, 10).mb, &a.mb[4095]);
 	anatomy_free(&a);
