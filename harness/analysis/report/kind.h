@@ -221,6 +221,7 @@ extern const struct report_kind report_kind_latency_cdf;
 extern const struct report_kind report_kind_wpcost;
 extern const struct report_kind report_kind_micro;
 extern const struct report_kind report_kind_anatomy;
+extern const struct report_kind report_kind_postcopy;
 extern const struct report_kind report_kind_not_measured;
 
 #endif
