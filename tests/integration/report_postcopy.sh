@@ -131,6 +131,29 @@ t_report_postcopy_no_urgent() {
 	[ "$(grep -c '^"us" ' "$T/rep/plots/data/postcopy-latency-cdf.dat")" = 3 ] || fail "an empty class got a CDF"
 }
 
+# Runs that differ in a setting the label does not name by default (here
+# --handler process beside thread) are rows of their own, named by it; runs
+# differing only in how they were measured (seed, reps) share a row.
+t_report_postcopy_other_settings() {
+	local md csv
+	mkdir "$T/set"
+	cp "$PC/postcopy-anon-4K-preempt.json" "$T/set/"
+	jq '.config.handler = "process"' "$PC/postcopy-anon-4K-preempt.json" >"$T/set/process.json"
+	jq '.config.seed = 7 | .config.reps = 5' "$PC/postcopy-anon-4K-preempt.json" >"$T/set/seed.json"
+	validate "$T/set/process.json"
+	validate "$T/set/seed.json"
+	fbrun report "$T/set" --out "$T/rep" --quiet
+	expect_rc 0 "report"
+	md=$T/rep/tables/postcopy.md
+	csv=$T/rep/tables/postcopy.csv
+	[ "$(tail -n +2 "$csv" | cut -d'"' -f2 | tr '\n' '|')" = \
+		"anon 4K, preempt, handler=process|anon 4K, preempt, handler=thread|" ] ||
+		{ cat "$csv"; fail "rows: handler must split them, seed must not"; }
+	# the thread row holds both files' repetitions: 6
+	[ "$(pc_row "$csv" "anon 4K, preempt, handler=thread" | sed -n 's/^reps=//p')" = 6 ] || fail "merged repetitions"
+	[ "$(pc_row "$csv" "anon 4K, preempt, handler=process" | sed -n 's/^reps=//p')" = 3 ] || fail "process repetitions"
+}
+
 # Files without postcopy runs: no postcopy section, the rest as before,
 # also when postcopy results sit beside them.
 t_report_postcopy_absent_from_old_files() {

@@ -2,7 +2,8 @@
  * came (urgent_lat_ns and stream_lat_ns, results/schema.json's
  * $defs/mode_data_postcopy), one row per configuration (memory, guest
  * size, workload, link, link bandwidth and delay, precopy share, receivers,
- * vCPUs, preempt) with the medians over repetitions of each repetition's
+ * vCPUs, preempt, and any other setting that differs, such as the handler)
+ * with the medians over repetitions of each repetition's
  * figure: urgent and stream-resolved fault latency, blocktime, migration
  * time, bytes sent, requests, EEXIST and EAGAIN; a table, and the latency
  * CDFs of both classes from the merged histogram buckets
@@ -49,8 +50,23 @@ static const struct {
 	{ "EAGAIN", F_EAGAIN, 1, true },
 };
 
+/* Config keys the parts above cover, and keys that never set results
+ * apart (how often or how carefully it was measured, where files went).
+ * Any other key that differs (handler, resolve, mode, ...) makes another
+ * row and is named in the labels. */
+static const char *const named_keys[] = {
+	"backing", "page_bytes", "hugepage_bytes", "total_bytes", "size_bytes", "per_vcpu", "workload",
+	"access", "link", "link_bw_bps", "link_delay_us", "precopy", "receivers", "vcpus", "preempt",
+};
+static const char *const ignored_keys[] = {
+	"reps", "warmup", "seed", "verify", "record_latency", "fault_timeout_s", "reserve_hugepages",
+	"allow_overcommit", "slice_pages", "test_slowdown_ns", "image_file",
+};
+
 struct pcrow {
 	json_t *cfg;               /* the first file's config */
+	json_t *extra;             /* its other keys (named_keys and ignored_keys left out) */
+	char *extra_key;           /* extra as compact JSON, keys sorted */
 	uint64_t page_bytes, total_bytes, bw_bps, delay_us;
 	double precopy;
 	long receivers, vcpus;
@@ -120,7 +136,32 @@ static void fmt_bw(uint64_t bps, char *buf, size_t n)
 
 /* The row's identity from its config: the numbers to sort by and the
  * words a label and a caption are made of. */
-static void row_init(struct pcrow *w, json_t *cfg)
+static bool listed(const char *k, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(k, list[i]))
+			return true;
+	return false;
+}
+
+/* -ENOMEM, else 0 with w->extra and w->extra_key set. */
+static int row_extra(struct pcrow *w, json_t *cfg)
+{
+	const char *k;
+	json_t *v;
+
+	if (!(w->extra = json_object()))
+		return -ENOMEM;
+	json_object_foreach(cfg, k, v)
+		if (!listed(k, named_keys, FB_ARRAY_SIZE(named_keys)) &&
+		    !listed(k, ignored_keys, FB_ARRAY_SIZE(ignored_keys)) &&
+		    json_object_set(w->extra, k, v))
+			return -ENOMEM;
+	w->extra_key = json_dumps(w->extra, JSON_SORT_KEYS | JSON_COMPACT);
+	return w->extra_key ? 0 : -ENOMEM;
+}
+
+static int row_init(struct pcrow *w, json_t *cfg)
 {
 	const char *backing = json_string_value(json_object_get(cfg, "backing"));
 	const char *link = json_string_value(json_object_get(cfg, "link"));
@@ -153,6 +194,40 @@ static void row_init(struct pcrow *w, json_t *cfg)
 		 w->receivers == 1 ? "" : "s");
 	snprintf(w->part[P_VCPUS], sizeof(w->part[0]), "%ld vCPU%s", w->vcpus, w->vcpus == 1 ? "" : "s");
 	snprintf(w->part[P_PREEMPT], sizeof(w->part[0]), "%s", w->preempt ? "preempt" : "plain");
+	return row_extra(w, cfg);
+}
+
+static void row_free(struct pcrow *w)
+{
+	for (int f = 0; f < NFIG; f++)
+		free(w->fig[f].v);
+	for (int c = 0; c < NCLASS; c++)
+		free(w->buckets[c]);
+	json_decref(w->extra);
+	free(w->extra_key);
+}
+
+/* Equal values; numbers by value (0 and 0.0 are one setting: a file
+ * rewritten by another JSON tool may turn one into the other). */
+static bool same_value(json_t *a, json_t *b)
+{
+	if (!a || !b)
+		return !a && !b;
+	if (json_is_number(a) && json_is_number(b))
+		return json_number_value(a) == json_number_value(b);
+	return json_equal(a, b);
+}
+
+/* Every key of a has the same value in b. */
+static bool same_extra(json_t *a, json_t *b)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(a, k, v)
+		if (!same_value(v, json_object_get(b, k)))
+			return false;
+	return true;
 }
 
 static bool same_row(const struct pcrow *x, const struct pcrow *y)
@@ -160,7 +235,7 @@ static bool same_row(const struct pcrow *x, const struct pcrow *y)
 	for (int p = 0; p < NPARTS; p++)
 		if (strcmp(x->part[p], y->part[p]))
 			return false;
-	return true;
+	return same_extra(x->extra, y->extra) && same_extra(y->extra, x->extra);
 }
 
 static int push_num(struct dvec *d, json_t *v, double scale)
@@ -245,20 +320,56 @@ static int cmp_row(const void *pa, const void *pb)
 	    (c = cmp_u64(a->delay_us, b->delay_us)) ||
 	    (c = (a->precopy > b->precopy) - (a->precopy < b->precopy)) ||
 	    (c = (a->receivers > b->receivers) - (a->receivers < b->receivers)) ||
-	    (c = (a->vcpus > b->vcpus) - (a->vcpus < b->vcpus)))
+	    (c = (a->vcpus > b->vcpus) - (a->vcpus < b->vcpus)) ||
+	    (c = strcmp(a->extra_key, b->extra_key)))
 		return c;
 	return (int)a->preempt - (int)b->preempt;
 }
 
 static void set_free(struct pcset *s)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		for (int f = 0; f < NFIG; f++)
-			free(s->row[i].fig[f].v);
-		for (int c = 0; c < NCLASS; c++)
-			free(s->row[i].buckets[c]);
-	}
+	for (size_t i = 0; i < s->n; i++)
+		row_free(&s->row[i]);
 	free(s->row);
+}
+
+/* Whether the other key k differs between rows (absent counts as a value). */
+static bool extra_varies(const struct pcset *s, const char *k)
+{
+	json_t *v0 = json_object_get(s->row[0].extra, k);
+
+	for (size_t i = 1; i < s->n; i++)
+		if (!same_value(json_object_get(s->row[i].extra, k), v0))
+			return true;
+	return false;
+}
+
+/* ", k=v" to the labels for every other key that differs between rows. */
+static void label_extra(struct pcset *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(s->row[i].extra, k, v) {
+			bool seen = false;
+
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = json_object_get(s->row[j].extra, k) != NULL;
+			if (seen || !extra_varies(s, k))
+				continue;
+			for (size_t j = 0; j < s->n; j++) {
+				struct pcrow *w = &s->row[j];
+				char *val = report_config_str(w->extra, k);
+				size_t off = strlen(w->label);
+
+				if (off < sizeof(w->label))
+					snprintf(w->label + off, sizeof(w->label) - off, ", %s=%s", k,
+						 val ? val : "?");
+				free(val);
+			}
+		}
+	}
 }
 
 /* Labels: the memory and preempt always (what the table is read for),
@@ -279,6 +390,7 @@ static void set_label(struct pcset *s)
 				off += (size_t)snprintf(w->label + off, sizeof(w->label) - off, "%s%s",
 							off ? ", " : "", w->part[p]);
 	}
+	label_extra(s);
 }
 
 static int collect(struct report *r, struct pcset *s)
@@ -292,15 +404,22 @@ static int collect(struct report *r, struct pcset *s)
 
 		if (!pc_file(it))
 			continue;
-		row_init(&key, json_object_get(it->doc, "config"));
+		if (row_init(&key, json_object_get(it->doc, "config"))) {
+			row_free(&key);
+			return -ENOMEM;
+		}
 		for (j = 0; j < s->n && !w; j++)
 			if (same_row(&s->row[j], &key))
 				w = &s->row[j];
-		if (!w) {
+		if (w) {
+			row_free(&key);
+		} else {
 			struct pcrow *grown = realloc(s->row, (s->n + 1) * sizeof(*grown));
 
-			if (!grown)
+			if (!grown) {
+				row_free(&key);
 				return -ENOMEM;
+			}
 			s->row = grown;
 			w = &s->row[s->n++];
 			*w = key;
