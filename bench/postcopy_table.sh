@@ -41,6 +41,7 @@ run() {
 	"$@"
 }
 
+command -v "$FB" >/dev/null || { say "$FB: no such program (make all, or set FB_BIN)"; exit 2; }
 if ! "$FB" run --mode help | awk '$1 == "postcopy" { found = 1 } END { exit !found }'; then
 	say "$FB has no postcopy mode (\`$FB run --mode help\` does not list it): nothing to measure"
 	exit 0
