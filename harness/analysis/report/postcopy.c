@@ -514,10 +514,7 @@ static int pc_table(struct report *r, struct pcset *s, struct table *t)
 		if (!s->varies[p])
 			off += (size_t)snprintf(common + off, sizeof(common) - off, "%s%s",
 						off ? ", " : "", s->row[0].part[p]);
-	if (reps_min == reps_max)
-		snprintf(reps, sizeof(reps), "%u", reps_min);
-	else
-		snprintf(reps, sizeof(reps), "%u to %u", reps_min, reps_max);
+	report_reps(reps_min, reps_max, reps, sizeof(reps));
 	if (asprintf(&t->caption,
 		     "Postcopy: the median over %s repetitions of each repetition's figure. Fault "
 		     "latency in µs, from the fault thread reading the fault to the page installed: "
