@@ -179,10 +179,7 @@ static int anatomy_table(struct report *r, struct arow *rows, size_t n, struct t
 		table_set(t, 9, "%.0f %%", x->x->matched ?
 			  (double)x->x->resumed_first * 100 / (double)x->x->matched : 0);
 	}
-	if (reps_min == reps_max)
-		snprintf(a, sizeof(a), "%u", reps_min);
-	else
-		snprintf(a, sizeof(a), "%u to %u", reps_min, reps_max);
+	report_reps(reps_min, reps_max, a, sizeof(a));
 	if (asprintf(&t->caption,
 		     "Where a fault's time goes: µs, the median over %s repetitions of each repetition's "
 		     "median. delivery: the vCPU's clock read before the access to the handler's "

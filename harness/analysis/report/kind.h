@@ -171,6 +171,8 @@ char *report_usable_time(struct group *g);
 
 /* A number as the tables show it: 3 significant digits or so; "–" for NAN. */
 const char *report_num(double v, char *buf, size_t n);
+/* How many repetitions a caption speaks of: "3", or "3 to 5". */
+const char *report_reps(unsigned min, unsigned max, char *buf, size_t n);
 /* The rate's unit, for people ("GiB/s") and for CSV headers ("gibps"). */
 const char *report_unit(const struct group *g);
 const char *report_unit_csv(const struct group *g);
@@ -221,6 +223,7 @@ extern const struct report_kind report_kind_latency_cdf;
 extern const struct report_kind report_kind_wpcost;
 extern const struct report_kind report_kind_micro;
 extern const struct report_kind report_kind_anatomy;
+extern const struct report_kind report_kind_postcopy;
 extern const struct report_kind report_kind_not_measured;
 
 #endif

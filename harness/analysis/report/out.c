@@ -24,6 +24,15 @@ const char *report_num(double v, char *buf, size_t n)
 	return buf;
 }
 
+const char *report_reps(unsigned min, unsigned max, char *buf, size_t n)
+{
+	if (min == max)
+		snprintf(buf, n, "%u", min);
+	else
+		snprintf(buf, n, "%u to %u", min, max);
+	return buf;
+}
+
 const char *report_unit(const struct group *g)
 {
 	return g->gib ? "GiB/s" : "k pages/s";

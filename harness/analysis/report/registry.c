@@ -11,6 +11,7 @@ const struct report_kind *const report_kinds[] = {
 	&report_kind_latency,       /* first-touch latency percentiles: table */
 	&report_kind_latency_cdf,   /* first-touch latency CDFs: plots */
 	&report_kind_anatomy,       /* where a fault's time goes: table and stacked bars */
+	&report_kind_postcopy,      /* postcopy: latency by class, blocktime, migration: table and CDFs */
 	&report_kind_wpcost,        /* write-protect cost: table and bars */
 	&report_kind_micro,         /* micro-benchmarks: table */
 	&report_kind_not_measured,  /* configurations that did not run */
