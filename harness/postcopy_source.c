@@ -23,10 +23,14 @@
  * (getsockopt SO_SNDBUF, so the depth is the kernel's, not ours). The
  * stream commits pages into its queues until they are that full; one pacer,
  * a token bucket at the link rate shared by every connection, moves queued
- * pages onto the sockets, the urgent connection's first. Without --preempt
- * an urgent page is appended to a stream queue (the least full) behind the
- * pages committed there; with it, the urgent connection's queue holds only
- * urgent pages, so the page leaves next. The bucket holds 200 us of link
+ * pages onto the sockets, a page from each connection that has one in turn:
+ * connections with data share the wire, as flows on one link do, and none
+ * has priority (a strict priority would starve the stream whenever urgent
+ * pages keep coming, which no NIC does). Without --preempt an urgent page
+ * is appended to a stream queue (the least full) behind the pages committed
+ * there; with it, the urgent connection's queue holds only urgent pages, so
+ * the page waits for at most one page of each stream connection already on
+ * its way. The bucket holds 200 us of link
  * time (at least two pages), so the pacer can sleep between bursts. Each
  * request is acted on --link-delay-us after it arrives: the round trip's
  * added delay, on the source's side. */
@@ -287,10 +291,12 @@ static void refill(struct src *s, uint64_t now)
 	s->last_ns = now;
 }
 
-/* The pacer: queued pages onto the sockets while the bucket allows, the
- * urgent connection first, the stream connections in turn; a page is
- * charged to the bucket when it starts. A connection whose socket is full
- * keeps its page and is passed over until it takes more. */
+/* The pacer: queued pages onto the sockets while the bucket allows, one
+ * page per connection in turn (the urgent connection is one of them, and
+ * the turn goes on where the last call left it: with 2M pages the bucket
+ * allows one page per call); a page is charged to the bucket when it
+ * starts. A connection whose socket is full keeps its page and is passed
+ * over until it takes more. */
 static bool flush(struct src *s)
 {
 	bool progress = true, did = false;
@@ -298,9 +304,11 @@ static bool flush(struct src *s)
 	if (s->paced)
 		refill(s, fb_mono_ns());
 	while (progress) {
+		unsigned start = s->flush_rr;
+
 		progress = false;
 		for (unsigned k = 0; k <= s->nstream; k++) {
-			unsigned i = k == 0 ? s->nstream : (s->flush_rr + k - 1) % s->nstream;
+			unsigned i = (start + k) % (s->nstream + 1);
 			struct squeue *q = &s->q[i];
 			struct entry e;
 
@@ -319,8 +327,7 @@ static bool flush(struct src *s)
 			q->bytes -= entry_bytes(s, e.page);
 			if (s->paced)
 				s->tokens -= (double)entry_bytes(s, e.page);
-			if (i != s->nstream)
-				s->flush_rr = i + 1;
+			s->flush_rr = i + 1;
 			start_page(s, q, e.page, e.flags);
 			push(q);
 			progress = did = true;
