@@ -19,9 +19,10 @@
 #            leaves room for the source's copy of the image and the
 #            verification besides the guest itself.
 #   REPS     measured repetitions per configuration [3], plus 1 warmup
-#   VCPUS    vCPU threads [2]
+#   VCPUS    vCPU threads [1: with more, their urgent pages share the one
+#            preempt connection, and a 2M urgent fault waits for the others]
 #   LINK_BW  emulated link bandwidth [10G: 10 Gbit/s, QEMU's]
-#   LINK     unix or tcp (TCP over loopback) [unix]
+#   LINK     unix or tcp (TCP over loopback, as QEMU migrates over TCP) [tcp]
 #   OUT      result directory [results/postcopy-table-<UTC time>], must not exist
 #   FB_BIN   the faultbench binary [./faultbench]
 #
@@ -30,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FB=${FB_BIN:-./faultbench}
-REPS=${REPS:-3} VCPUS=${VCPUS:-2} LINK_BW=${LINK_BW:-10G} LINK=${LINK:-unix}
+REPS=${REPS:-3} VCPUS=${VCPUS:-1} LINK_BW=${LINK_BW:-10G} LINK=${LINK:-tcp}
 
 say() { printf 'postcopy_table: %s\n' "$*" >&2; }
 # prints the command, then runs it; its exit code is the caller's
@@ -90,7 +91,12 @@ field() {
 		NR == 1 { for (i = 1; i <= n; i++) c[f[i]] = i; next }
 		f[c["backing"]] == b && f[c["preempt"]] == p { print f[c[col]] }' "$csv"
 }
-ms() { [ -n "$1" ] && awk -v v="$1" 'BEGIN { printf "%.3g", v / 1000 }' || printf '–'; }
+# three significant digits, never in exponent form
+sig3() {
+	[ -n "$1" ] || { printf '–'; return; }
+	awk -v v="$1" 'BEGIN { d = v >= 100 ? 0 : v >= 10 ? 1 : v >= 1 ? 2 : v >= 0.1 ? 3 : 4; printf "%.*f", d, v }'
+}
+ms() { [ -n "$1" ] && sig3 "$(awk -v v="$1" 'BEGIN { printf "%.9g", v / 1000 }')" || printf '–'; }
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; else printf "–" }' || printf '–'; }
 
 declare -A qemu=([anon/plain]=10.68 [anon/preempt]=0.57 [hugetlb/plain]=10.58 [hugetlb/preempt]="about 5")
@@ -112,7 +118,7 @@ for backing in anon hugetlb; do
 			"$(ms "$(field urgent_p50_us "$backing" "$yn")")" "$(ms "$(field urgent_p99_us "$backing" "$yn")")" \
 			"$(ms "$(field stream_p50_us "$backing" "$yn")")" \
 			"$(field urgent_faults "$backing" "$yn" | awk '{ printf "%.0f", $1 }')" \
-			"$(field blocktime_ms "$backing" "$yn" | awk '{ printf "%.3g", $1 }')"
+			"$(sig3 "$(field blocktime_ms "$backing" "$yn")")"
 	done
 done
 printf '\nPlain / preempt, urgent mean: QEMU 4K 18.7×, 2M about 2.1×; ours 4K %s, 2M %s.\n' \
