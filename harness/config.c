@@ -751,6 +751,12 @@ static int check_handler(const struct fb_config *c, struct fb_err *err)
 			modes_with(MODE_HANDOFF, names, sizeof(names)));
 		return 1;
 	}
+	if (c->handler_exec && (c->mode->flags & MODE_LINK)) {
+		fb_errf(err, "--handler-exec: mode %s needs faultbench's own handler process "
+			"(--handler process): a foreign handler does not speak the source's wire "
+			"protocol (postcopy_wire.h)", c->mode->name);
+		return 1;
+	}
 	if (c->handler_exec && (c->inject != INJECT_NONE || c->service_delay_us)) {
 		fb_errf(err, "%s: faultbench's own handler does that; a --handler-exec handler "
 			"knows only the handshake", c->inject != INJECT_NONE ? "--inject" :
