@@ -366,7 +366,7 @@ void pc_dest_free(struct pc_dest *d)
 }
 
 int pc_dest_serve(int uffd, struct handoff_shm *m, const sigset_t *wait_mask,
-		  volatile sig_atomic_t *stop)
+		  const volatile sig_atomic_t *stop)
 {
 	struct pc_dest d;
 	_Atomic unsigned alive = 0;

@@ -125,6 +125,6 @@ void pc_dest_free(struct pc_dest *d);
  * 0 or -errno. */
 struct handoff_shm;
 int pc_dest_serve(int uffd, struct handoff_shm *m, const sigset_t *wait_mask,
-		  volatile sig_atomic_t *stop);
+		  const volatile sig_atomic_t *stop);
 
 #endif
