@@ -158,22 +158,32 @@ t_postcopy_wrong_page_fails_verify() {
 	no_source_left "after a wrong page"
 }
 
-# The source dies mid-run: the run fails at once, saying so, and it is reaped.
-t_postcopy_source_killed_fails() {
-	local out=$T/r.json pid src i
-	"$FB" run --mode postcopy --size 8M --reps 1 --warmup 0 --link-bw 8M --quiet --out "$out" \
-		>"$T/out" 2>&1 &
+# Run faultbench in the background, SIGKILL its child whose command line
+# matches PATTERN once it runs (0.3 s in), and wait: RC gets the exit code,
+# KILLED the pid.
+kill_child_mid_run() { # pattern what faultbench-args...
+	local pat=$1 what=$2 pid i
+	shift 2
+	"$FB" "$@" >"$T/out" 2>&1 &
 	pid=$!
+	KILLED=""
 	for ((i = 0; i < 100; i++)); do
-		src=$(pgrep -P "$pid" -f postcopy-source || true)
-		[ -n "$src" ] && break
+		KILLED=$(pgrep -P "$pid" -f "$pat" || true)
+		[ -n "$KILLED" ] && break
 		sleep 0.1
 	done
-	[ -n "$src" ] || { kill "$pid"; wait "$pid"; fail "no source process under faultbench"; }
+	[ -n "$KILLED" ] || { kill "$pid"; wait "$pid"; fail "no $what under faultbench"; }
 	sleep 0.3
-	kill -9 "$src"
+	kill -9 "$KILLED"
 	wait "$pid"
 	RC=$?
+}
+
+# The source dies mid-run: the run fails at once, saying so, and it is reaped.
+t_postcopy_source_killed_fails() {
+	local out=$T/r.json
+	kill_child_mid_run postcopy-source "source process" run --mode postcopy --size 8M --reps 1 \
+		--warmup 0 --link-bw 8M --quiet --out "$out"
 	expect_rc 1 "a source killed mid-run"
 	jget "$out" .status.reason | grep -q 'source process (pid [0-9]*) was killed by SIGKILL' ||
 		fail "reason: $(jq .status.reason "$out")"
@@ -253,22 +263,11 @@ t_postcopy_handler_process_lost_page_fails() {
 # The handler process dies mid-run: the run fails, naming it, without
 # hanging, and the source and the handler are both reaped.
 t_postcopy_handler_process_killed_fails() {
-	local out=$T/r.json pid hp i
-	"$FB" run --mode postcopy --size 8M --reps 1 --warmup 0 --link-bw 8M --fault-timeout 2 \
-		--handler process --quiet --out "$out" >"$T/out" 2>&1 &
-	pid=$!
-	for ((i = 0; i < 100; i++)); do
-		hp=$(pgrep -P "$pid" -f "faultbench handler" || true)
-		[ -n "$hp" ] && break
-		sleep 0.1
-	done
-	[ -n "$hp" ] || { kill "$pid"; wait "$pid"; fail "no handler process under faultbench"; }
-	sleep 0.3
-	kill -9 "$hp"
-	wait "$pid"
-	RC=$?
+	local out=$T/r.json
+	kill_child_mid_run "faultbench handler" "handler process" run --mode postcopy --size 8M \
+		--reps 1 --warmup 0 --link-bw 8M --fault-timeout 2 --handler process --quiet --out "$out"
 	expect_rc 1 "a handler process killed mid-run"
-	jget "$out" .status.reason | grep -q "handler process .*(pid $hp) was killed by SIGKILL" ||
+	jget "$out" .status.reason | grep -q "handler process .*(pid $KILLED) was killed by SIGKILL" ||
 		fail "reason: $(jq .status.reason "$out")"
 	no_source_left "after a killed handler process"
 }
