@@ -192,7 +192,7 @@ void config_usage(FILE *f)
 		"  --fault-timeout S      fail when a vCPU makes no progress for S s [10]\n"
 		"  --handler thread|process  handlers as threads, or a process that gets the\n"
 		"                         uffd by Firecracker's handshake (uffd-stock,\n"
-		"                         zero-unreg, uffd-minor)                   [thread]\n"
+		"                         zero-unreg, uffd-minor, postcopy)         [thread]\n"
 		"  --handler-exec CMD     process: run `CMD SOCKET MEMFILE` (CMD split on\n"
 		"                         spaces) as the handler instead of faultbench's own\n"
 		"  --resolve copy|move    UFFDIO_COPY, or fill a staging page and UFFDIO_MOVE\n"
