@@ -8,39 +8,56 @@
 
 #include "timing.h"
 
-int blocktime_init(struct blocktime *bt, unsigned nvcpus, uint64_t cap)
+static size_t round_line(size_t n)
 {
+	return (n + FB_CACHELINE - 1) / FB_CACHELINE * FB_CACHELINE;
+}
+
+/* The block: v[nvcpus], the logs, the thread id table. */
+size_t blocktime_bytes(unsigned nvcpus, uint64_t cap)
+{
+	return round_line(sizeof(struct bt_vcpu) * nvcpus) +
+	       round_line(sizeof(struct bt_wait) * nvcpus * cap) + round_line(tidmap_bytes(nvcpus));
+}
+
+void blocktime_place(struct blocktime *bt, unsigned nvcpus, uint64_t cap, void *mem)
+{
+	char *p = mem;
+
 	memset(bt, 0, sizeof(*bt));
 	bt->nvcpus = nvcpus;
 	bt->cap = cap;
-	bt->v = aligned_alloc(FB_CACHELINE, sizeof(*bt->v) * nvcpus);
-	if (!bt->v)
+	bt->v = (struct bt_vcpu *)p;
+	p += round_line(sizeof(struct bt_vcpu) * nvcpus);
+	bt->logs = (struct bt_wait *)p;
+	p += round_line(sizeof(struct bt_wait) * nvcpus * cap);
+	tidmap_place(&bt->tids, nvcpus, p);
+}
+
+int blocktime_init(struct blocktime *bt, unsigned nvcpus, uint64_t cap)
+{
+	size_t n = blocktime_bytes(nvcpus, cap);
+	void *mem = aligned_alloc(FB_CACHELINE, n);
+
+	memset(bt, 0, sizeof(*bt));
+	if (!mem)
 		return -ENOMEM;
-	memset(bt->v, 0, sizeof(*bt->v) * nvcpus);
-	if (tidmap_init(&bt->tids, nvcpus))
-		return -ENOMEM;
-	for (unsigned i = 0; i < nvcpus; i++) {
-		bt->v[i].log = malloc(cap * sizeof(struct bt_wait));
-		if (!bt->v[i].log)
-			return -ENOMEM;
-	}
+	memset(mem, 0, n);
+	blocktime_place(bt, nvcpus, cap, mem);
+	bt->owned = mem;
 	return 0;
 }
 
 void blocktime_reset(struct blocktime *bt)
 {
-	bt->overflow = 0;
 	for (unsigned i = 0; i < bt->nvcpus; i++)
-		bt->v[i].n = bt->v[i].last_page1 = 0;
+		bt->v[i].n = bt->v[i].last_page1 = bt->v[i].overflow = 0;
 	tidmap_reset(&bt->tids);
 }
 
 void blocktime_free(struct blocktime *bt)
 {
-	for (unsigned i = 0; bt->v && i < bt->nvcpus; i++)
-		free(bt->v[i].log);
-	free(bt->v);
-	tidmap_free(&bt->tids);
+	free(bt->owned);
 	memset(bt, 0, sizeof(*bt));
 }
 
@@ -75,7 +92,7 @@ int blocktime_sum(const struct blocktime *bt, const uint64_t *installed, uint64_
 	for (unsigned v = 0; v < bt->nvcpus; v++) {
 		per_vcpu_ns[v] = 0;
 		for (uint64_t i = 0; i < bt->v[v].n; i++) {
-			const struct bt_wait *w = &bt->v[v].log[i];
+			const struct bt_wait *w = &bt->logs[v * bt->cap + i];
 			uint64_t end = installed[w->page];
 
 			if (!end) {
@@ -84,8 +101,8 @@ int blocktime_sum(const struct blocktime *bt, const uint64_t *installed, uint64_
 			}
 			/* the vCPU's next fault proves it ran again: the installer
 			 * may have been preempted between the wake and its clock read */
-			if (i + 1 < bt->v[v].n && bt->v[v].log[i + 1].start < end)
-				end = bt->v[v].log[i + 1].start;
+			if (i + 1 < bt->v[v].n && bt->logs[v * bt->cap + i + 1].start < end)
+				end = bt->logs[v * bt->cap + i + 1].start;
 			if (end <= w->start)
 				continue;  /* in before the fault thread read the fault */
 			per_vcpu_ns[v] += fb_ticks_ns(end - w->start);

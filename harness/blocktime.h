@@ -12,6 +12,7 @@
 #define FB_BLOCKTIME_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fb.h"
@@ -25,20 +26,29 @@ struct bt_wait {
 struct bt_vcpu {
 	uint64_t n;                /* waits logged */
 	uint64_t last_page1;       /* the page of the last one, + 1 */
-	struct bt_wait *log;
+	uint64_t overflow;         /* waits not logged: its log was full */
 } __attribute__((aligned(FB_CACHELINE)));
 
+/* The pointers are this process's; what they point at (one block:
+ * blocktime_bytes()) may be shared with another process that placed the
+ * same layout (a destination in a handler process, postcopy_dest.h). */
 struct blocktime {
 	unsigned nvcpus;
 	uint64_t cap;              /* waits per vCPU */
-	uint64_t overflow;         /* waits not logged: a log was full */
 	struct bt_vcpu *v;
+	struct bt_wait *logs;      /* vCPU v's log: logs[v * cap ...] */
 	struct tidmap tids;        /* thread id -> vCPU */
+	void *owned;               /* the block, when blocktime_init allocated it */
 };
 
 /* cap: waits a vCPU can log (its first touches are a bound: a page it
  * waited for is there after). 0 or -ENOMEM. */
 int blocktime_init(struct blocktime *bt, unsigned nvcpus, uint64_t cap);
+/* Bytes of the block for nvcpus and cap (a multiple of the cache line). */
+size_t blocktime_bytes(unsigned nvcpus, uint64_t cap);
+/* Lay bt out in mem (blocktime_bytes long, cache-line aligned, zeroed by
+ * whoever made it): the same layout in every process that places it. */
+void blocktime_place(struct blocktime *bt, unsigned nvcpus, uint64_t cap, void *mem);
 /* A new repetition: empty logs, no thread ids. */
 void blocktime_reset(struct blocktime *bt);
 void blocktime_free(struct blocktime *bt);
@@ -63,10 +73,10 @@ static inline void blocktime_wait(struct blocktime *bt, unsigned v, uint64_t pag
 		return;  /* the same wait, told twice */
 	c->last_page1 = page + 1;
 	if (c->n == bt->cap) {
-		bt->overflow++;
+		c->overflow++;
 		return;
 	}
-	c->log[c->n++] = (struct bt_wait){ .page = page, .start = t };
+	bt->logs[v * bt->cap + c->n++] = (struct bt_wait){ .page = page, .start = t };
 }
 
 /* After the threads stopped. installed[p]: tick page p was installed (0:

@@ -30,6 +30,7 @@
 
 #include "config.h"
 #include "handoff.h"
+#include "postcopy_dest.h"
 #include "timing.h"
 #include "topo.h"
 #include "uffd.h"
@@ -376,8 +377,12 @@ static int run_handler(struct hstate *st, struct uffd_msg *msgs, char **argv, in
 		topo_pin_self(st->shm->cpu);
 		st->shm->seen.cpu = st->shm->cpu;
 		sigprocmask(SIG_BLOCK, &stops, &wait_mask);
-		atomic_store_explicit(&st->shm->ready, 1, memory_order_release);
-		rc = serve_loop(st, msgs, &wait_mask);
+		/* a postcopy destination says so once its threads run */
+		if (st->shm->role != HANDOFF_ROLE_POSTCOPY)
+			atomic_store_explicit(&st->shm->ready, 1, memory_order_release);
+		rc = st->shm->role == HANDOFF_ROLE_POSTCOPY ?
+			pc_dest_serve(st->uffd, st->shm, &wait_mask, &stop_sig) :
+			serve_loop(st, msgs, &wait_mask);
 		if (rc == -ECANCELED)
 			_exit(3); /* --inject kill-handler: the handler dies mid-run */
 		if (rc)

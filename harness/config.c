@@ -192,7 +192,7 @@ void config_usage(FILE *f)
 		"  --fault-timeout S      fail when a vCPU makes no progress for S s [10]\n"
 		"  --handler thread|process  handlers as threads, or a process that gets the\n"
 		"                         uffd by Firecracker's handshake (uffd-stock,\n"
-		"                         zero-unreg, uffd-minor)                   [thread]\n"
+		"                         zero-unreg, uffd-minor, postcopy)         [thread]\n"
 		"  --handler-exec CMD     process: run `CMD SOCKET MEMFILE` (CMD split on\n"
 		"                         spaces) as the handler instead of faultbench's own\n"
 		"  --resolve copy|move    UFFDIO_COPY, or fill a staging page and UFFDIO_MOVE\n"
@@ -749,6 +749,12 @@ static int check_handler(const struct fb_config *c, struct fb_err *err)
 		fb_errf(err, "--handler-exec: mode %s cannot hand its faults to a handler process; "
 			"accepted with --mode %s", c->mode->name,
 			modes_with(MODE_HANDOFF, names, sizeof(names)));
+		return 1;
+	}
+	if (c->handler_exec && (c->mode->flags & MODE_LINK)) {
+		fb_errf(err, "--handler-exec: mode %s needs faultbench's own handler process "
+			"(--handler process): a foreign handler does not speak the source's wire "
+			"protocol (postcopy_wire.h)", c->mode->name);
 		return 1;
 	}
 	if (c->handler_exec && (c->inject != INJECT_NONE || c->service_delay_us)) {

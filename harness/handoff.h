@@ -31,6 +31,7 @@
 #include "fb.h"
 #include "hist.h"
 #include "modes/mode.h"
+#include "postcopy_wire.h"
 #include "timing.h"
 
 #define HANDOFF_MAX_REGIONS 64
@@ -56,6 +57,22 @@ int handoff_send(int sock, const char *payload, int uffd);
  * signal is the caller's to judge). */
 int handoff_recv(int sock, char *buf, size_t cap, size_t *len, int *uffd);
 
+/* What the built-in handler does with the uffd: serve faults from MEMFILE,
+ * or run a postcopy destination's threads (postcopy_dest.h), its pages
+ * coming from the source over connections it inherits. */
+enum handoff_role { HANDOFF_ROLE_SERVE = 0, HANDOFF_ROLE_POSTCOPY = 1 };
+
+#define HANDOFF_MAX_FDS (PC_MAX_CONNS + 1)
+
+/* A mode's own business with the built-in handler process: its role, and
+ * fds it inherits across exec (named in the side channel, never sent on
+ * the handshake's socket). */
+struct handoff_extra {
+	enum handoff_role role;
+	unsigned nfds;
+	int fds[HANDOFF_MAX_FDS];
+};
+
 #define HANDOFF_SHM_ENV "FAULTBENCH_HANDLER_SHM_FD"
 #define HANDOFF_SHM_MAGIC 0x66622d68616e646cULL  /* "fb-handl" */
 
@@ -77,6 +94,9 @@ struct handoff_shm {
 					* the VMM tracks writes (zero-unreg) */
 	uint64_t vcpu_cpus[FB_MAX_CPUS / 64];
 	struct fb_clock clock;         /* faultbench's TSC calibration (source: not a string here) */
+	uint32_t role;                 /* enum handoff_role */
+	uint32_t nfds;                 /* fds[0..nfds): inherited, open in the handler */
+	int32_t fds[HANDOFF_MAX_FDS];  /* postcopy: the block, then the connections */
 	/* out */
 	_Atomic uint32_t ready;        /* handshake done, file mapped: serving */
 	_Atomic uint64_t last_read_ns; /* CLOCK_MONOTONIC of the last read with messages */

@@ -115,6 +115,11 @@ static int make_shm(struct hproc *hp, struct uffd_server *s)
 	m->copy_wp = s->copy_wp;
 	memcpy(m->vcpu_cpus, s->vcpu_cpus, sizeof(m->vcpu_cpus));
 	m->clock = fb_clock;
+	if (s->extra) {
+		m->role = s->extra->role;
+		m->nfds = s->extra->nfds;
+		memcpy(m->fds, s->extra->fds, sizeof(m->fds));
+	}
 	hist_init(&m->service);
 	return 0;
 }
@@ -126,7 +131,8 @@ static int spawn(struct hproc *hp, char *const argv[], const char *prog, struct 
 	char fdenv[64];
 	size_t n = 0;
 	char **envp;
-	int rc, cpu = -1;
+	int rc, cpu = -1, keep[1 + HANDOFF_MAX_FDS] = { hp->shm_fd };
+	unsigned nkeep = hp->shm_fd >= 0;
 
 	while (environ[n])
 		n++;
@@ -144,7 +150,10 @@ static int spawn(struct hproc *hp, char *const argv[], const char *prog, struct 
 	/* our own handler pins itself; a foreign one is placed here */
 	if (hp->shm_fd < 0 && hp->run->handler_cpus && hp->run->handler_cpus[0] >= 0)
 		cpu = hp->run->handler_cpus[0];
-	rc = child_spawn(&hp->ch, prog, argv, envp, &hp->shm_fd, hp->shm_fd >= 0, cpu);
+	/* a mode's own fds, named in the side channel */
+	for (unsigned i = 0; hp->shm && i < hp->shm->nfds; i++)
+		keep[nkeep++] = hp->shm->fds[i];
+	rc = child_spawn(&hp->ch, prog, argv, envp, keep, nkeep, cpu);
 	free(envp);
 	if (rc)
 		fb_errf(err, "%s: %s: %s", hp->who, hp->ch.pid < 0 ? "fork" : "pidfd_open",

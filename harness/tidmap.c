@@ -7,15 +7,31 @@
 
 #include "fb.h"
 
-int tidmap_init(struct tidmap *m, unsigned n)
+static unsigned table_size(unsigned n)
 {
 	unsigned size = 8;
 
 	while (size < 2 * n)
 		size *= 2;
-	m->mask = size - 1;
-	m->slot = calloc(size, sizeof(*m->slot));
+	return size;
+}
+
+int tidmap_init(struct tidmap *m, unsigned n)
+{
+	m->mask = table_size(n) - 1;
+	m->slot = calloc(table_size(n), sizeof(*m->slot));
 	return m->slot ? 0 : -ENOMEM;
+}
+
+size_t tidmap_bytes(unsigned n)
+{
+	return table_size(n) * sizeof(uint64_t);
+}
+
+void tidmap_place(struct tidmap *m, unsigned n, void *mem)
+{
+	m->mask = table_size(n) - 1;
+	m->slot = mem;
 }
 
 void tidmap_reset(struct tidmap *m)

@@ -6,6 +6,7 @@
 #define FB_TIDMAP_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct tidmap {
@@ -15,6 +16,10 @@ struct tidmap {
 
 /* A table for n vCPUs. 0 or -ENOMEM. */
 int tidmap_init(struct tidmap *m, unsigned n);
+/* The same table in mem (tidmap_bytes(n), zeroed), for a table shared
+ * between processes: each places it in its own mapping of the block. */
+size_t tidmap_bytes(unsigned n);
+void tidmap_place(struct tidmap *m, unsigned n, void *mem);
 void tidmap_reset(struct tidmap *m);
 void tidmap_free(struct tidmap *m);
 /* The calling thread is vCPU idx (again: the new index). */

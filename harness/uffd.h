@@ -28,6 +28,7 @@ int uffd_unregister(int uffd, void *start, uint64_t len);
 const char *uffd_feature_list(uint64_t mask, char *buf, size_t n);
 
 struct uffd_server;
+struct handoff_extra;
 struct uffd_handler;
 
 /* What a handler does with one message; returns 0 or -errno (the run fails).
@@ -65,6 +66,7 @@ struct uffd_server {
 	struct mode_run *run;
 	const struct handler_transport *tr;  /* the run's --handler */
 	void *tr_state;                      /* the transport's own */
+	const struct handoff_extra *extra;   /* --handler process: a mode's role and fds, or NULL */
 	unsigned nuffds;
 	int uffds[FB_MAX_VCPUS];
 	uint64_t range_ioctls;  /* ioctls every registered range supports */

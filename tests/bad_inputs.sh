@@ -98,7 +98,7 @@ row "unknown postcopy link" run --mode postcopy --link udp
 row "link bandwidth not a rate" run --mode postcopy --link-bw 10X
 row "precopy share above 1" run --mode postcopy --precopy 1.5
 row "postcopy with per-vCPU uffds" run --mode postcopy --uffd per-vcpu --vcpus 2
-row "postcopy with a handler process" run --mode postcopy --handler process
+row "postcopy with a foreign handler" run --mode postcopy --handler-exec /bin/true
 row "postcopy source started by hand" postcopy-source
 row "handler without its arguments" handler
 row "unknown command" frobnicate

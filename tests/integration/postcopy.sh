@@ -5,11 +5,16 @@
 # deduplicated requests are counted, a lost, doubled or wrong page fails the
 # run, no source process outlives it, and bad input is exit 2.
 
-# No source process left behind (all of this build's).
+# No source process left behind, nor a handler process (--handler
+# process): none running this build's binary (another checkout's runs on
+# the same host are not ours to judge).
 no_source_left() { # what
-	local left
-	left=$(pgrep -f -- "faultbench postcopy-source" || true)
-	[ -z "$left" ] || { ps -o pid,args -p "$left"; fail "$1: source process left: $left"; }
+	local p left="" fb
+	fb=$(readlink -f "$FB")
+	for p in $(pgrep -f -- "faultbench (postcopy-source|handler )" || true); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$fb" ] && left="$left $p"
+	done
+	[ -z "$left" ] || { ps -o pid,args -p "${left# }"; fail "$1: source or handler process left:$left"; }
 }
 
 # runs[].mode_data against results/schema.json's $defs/mode_data_postcopy
@@ -153,22 +158,32 @@ t_postcopy_wrong_page_fails_verify() {
 	no_source_left "after a wrong page"
 }
 
-# The source dies mid-run: the run fails at once, saying so, and it is reaped.
-t_postcopy_source_killed_fails() {
-	local out=$T/r.json pid src i
-	"$FB" run --mode postcopy --size 8M --reps 1 --warmup 0 --link-bw 8M --quiet --out "$out" \
-		>"$T/out" 2>&1 &
+# Run faultbench in the background, SIGKILL its child whose command line
+# matches PATTERN once it runs (0.3 s in), and wait: RC gets the exit code,
+# KILLED the pid.
+kill_child_mid_run() { # pattern what faultbench-args...
+	local pat=$1 what=$2 pid i
+	shift 2
+	"$FB" "$@" >"$T/out" 2>&1 &
 	pid=$!
+	KILLED=""
 	for ((i = 0; i < 100; i++)); do
-		src=$(pgrep -P "$pid" -f postcopy-source || true)
-		[ -n "$src" ] && break
+		KILLED=$(pgrep -P "$pid" -f "$pat" || true)
+		[ -n "$KILLED" ] && break
 		sleep 0.1
 	done
-	[ -n "$src" ] || { kill "$pid"; wait "$pid"; fail "no source process under faultbench"; }
+	[ -n "$KILLED" ] || { kill "$pid"; wait "$pid"; fail "no $what under faultbench"; }
 	sleep 0.3
-	kill -9 "$src"
+	kill -9 "$KILLED"
 	wait "$pid"
 	RC=$?
+}
+
+# The source dies mid-run: the run fails at once, saying so, and it is reaped.
+t_postcopy_source_killed_fails() {
+	local out=$T/r.json
+	kill_child_mid_run postcopy-source "source process" run --mode postcopy --size 8M --reps 1 \
+		--warmup 0 --link-bw 8M --quiet --out "$out"
 	expect_rc 1 "a source killed mid-run"
 	jget "$out" .status.reason | grep -q 'source process (pid [0-9]*) was killed by SIGKILL' ||
 		fail "reason: $(jq .status.reason "$out")"
@@ -185,7 +200,7 @@ t_postcopy_bad_inputs() {
 	done
 	for a in "--receivers 0" "--receivers 65" "--link udp" "--link-bw fast" "--link-bw 10X" \
 		"--link-bw -1G" "--link-bw 100" "--link-delay-us -1" "--precopy 1.5" "--uffd per-vcpu --vcpus 2" \
-		"--handler process" "--service-delay-us 10" "--resolve move" "--inject kill-handler:1"; do
+		"--handler-exec /bin/true" "--service-delay-us 10" "--resolve move" "--inject kill-handler:1"; do
 		# shellcheck disable=SC2086
 		fbrun run --mode postcopy --size 4M $a
 		expect_rc 2 "postcopy $a"
@@ -193,4 +208,66 @@ t_postcopy_bad_inputs() {
 	done
 	fbrun postcopy-source
 	expect_rc 2 "postcopy-source without connections"
+}
+
+# --handler process: the fault thread and the receivers run in
+# `faultbench handler`, which took the uffd with the handshake. The same
+# flags give the same verified guest, the same invariants, and the same
+# figures that do not depend on timing (pages by origin, zero pages, bytes).
+pc_same_as_thread() { # file-thread file-process
+	local f='[.runs[] | .mode_data | {pages_total, pages_precopy, pages_zero, bytes_sent,
+		blocktime_measured}]'
+	[ "$(jq -c "$f" "$1")" = "$(jq -c "$f" "$2")" ] ||
+		fail "thread vs process: $(jq -c "$f" "$1") vs $(jq -c "$f" "$2")"
+}
+
+t_postcopy_handler_process_matches_thread() {
+	local h a=(--mode postcopy --size 16M --vcpus 2 --reps 2 --warmup 0 --workload random
+		--zero-fraction 0.25 --preempt --receivers 2 --precopy 0.3 --link-bw 2G)
+	for h in thread process; do
+		run_ok_or_skip "$T/$h.json" "${a[@]}" --handler "$h" || return $?
+		no_source_left "after the run (--handler $h)"
+		mode_data_valid "$T/$h.json"
+		invariants_hold "$T/$h.json"
+	done
+	jq -e '.config.handler == "process" and (.runs | all(.mode_data as $m
+		| $m.pages_precopy > 0 and $m.pages_urgent > 0 and $m.pages_zero > 0
+		and $m.migration_ns > 0 and $m.requests_sent > 0))' "$T/process.json" >/dev/null ||
+		fail "process: $(jq -c '[.config.handler, (.runs[] | .mode_data | del(.urgent_lat_ns, .stream_lat_ns))]' "$T/process.json")"
+	pc_same_as_thread "$T/thread.json" "$T/process.json"
+}
+
+t_postcopy_handler_process_hugetlb() {
+	local out=$T/r.json
+	run_ok_or_skip "$out" --mode postcopy --backing hugetlb --size 32M --vcpus 2 --reps 1 \
+		--warmup 0 --workload random --zero-fraction 0.5 --preempt --handler process || return $?
+	no_source_left "after the run"
+	invariants_hold "$out"
+	jq -e '.runs[0] | .mode_data.pages_zero > 0 and .counters.pages_zeroed == 0
+		and .counters.pages_copied == .mode_data.pages_total' "$out" >/dev/null ||
+		fail "$(jq -c '.runs[0] | {counters, m: (.mode_data | del(.urgent_lat_ns, .stream_lat_ns))}' "$out")"
+}
+
+# A page the source never sends still fails by the watchdog, and nothing is
+# left behind.
+t_postcopy_handler_process_lost_page_fails() {
+	local out=$T/r.json
+	fbrun run --mode postcopy --size 8M --vcpus 2 --reps 1 --warmup 0 --inject drop-copy:5 \
+		--fault-timeout 1 --handler process --out "$out"
+	expect_rc 1 "a page the source never sends (--handler process)"
+	jget "$out" .status.reason | grep -q 'watchdog: vCPU 0 .* page 5 ' ||
+		fail "reason must name vCPU 0 and page 5: $(jq .status.reason "$out")"
+	no_source_left "after a lost page"
+}
+
+# The handler process dies mid-run: the run fails, naming it, without
+# hanging, and the source and the handler are both reaped.
+t_postcopy_handler_process_killed_fails() {
+	local out=$T/r.json
+	kill_child_mid_run "faultbench handler" "handler process" run --mode postcopy --size 8M \
+		--reps 1 --warmup 0 --link-bw 8M --fault-timeout 2 --handler process --quiet --out "$out"
+	expect_rc 1 "a handler process killed mid-run"
+	jget "$out" .status.reason | grep -q "handler process .*(pid $KILLED) was killed by SIGKILL" ||
+		fail "reason: $(jq .status.reason "$out")"
+	no_source_left "after a killed handler process"
 }

@@ -83,11 +83,36 @@ static void test_log_full_counts_overflow(void **state)
 	for (uint64_t p = 0; p < 5; p++)
 		blocktime_wait(&bt, 0, p, p + 1);
 	assert_int_equal(bt.v[0].n, 2);
-	assert_int_equal(bt.overflow, 3);
+	assert_int_equal(bt.v[0].overflow, 3);
 	blocktime_reset(&bt);
 	assert_int_equal(bt.v[0].n, 0);
-	assert_int_equal(bt.overflow, 0);
+	assert_int_equal(bt.v[0].overflow, 0);
 	blocktime_free(&bt);
+}
+
+/* Two placements of one block (as faultbench and a handler process make)
+ * are one blocktime: what one logs, the other sums. */
+static void test_placed_block_is_shared(void **state)
+{
+	struct blocktime a, b;
+	size_t n = blocktime_bytes(2, 4);
+	void *mem = aligned_alloc(FB_CACHELINE, n);
+	uint64_t installed[8] = { 0, 50, 0, 0, 0, 0, 0, 0 }, per[2], all, open;
+
+	(void)state;
+	assert_non_null(mem);
+	assert_int_equal(n % FB_CACHELINE, 0);
+	memset(mem, 0, n);
+	blocktime_place(&a, 2, 4, mem);
+	blocktime_place(&b, 2, 4, mem);
+	tidmap_add_self(&a.tids, 1);
+	assert_int_equal(blocktime_vcpu(&b, (uint32_t)gettid()), 1);
+	blocktime_wait(&b, 1, 1, 10);
+	assert_int_equal(a.v[1].n, 1);
+	assert_int_equal(blocktime_sum(&a, installed, per, &all, &open), 0);
+	assert_int_equal(per[1], fb_ticks_ns(40));
+	assert_int_equal(open, 0);
+	free(mem);
 }
 
 static void test_tid_lookup(void **state)
@@ -128,6 +153,7 @@ int main(void)
 		cmocka_unit_test(test_all_blocked),
 		cmocka_unit_test(test_cut_raced_open),
 		cmocka_unit_test(test_log_full_counts_overflow),
+		cmocka_unit_test(test_placed_block_is_shared),
 		cmocka_unit_test(test_tid_lookup),
 		cmocka_unit_test(test_precopy_draw),
 	};
