@@ -429,7 +429,8 @@ static int collect(struct report *r, struct pcset *s)
 			    add_run(w, md))
 				return -ENOMEM;
 	}
-	qsort(s->row, s->n, sizeof(*s->row), cmp_row);
+	if (s->n)
+		qsort(s->row, s->n, sizeof(*s->row), cmp_row);
 	set_label(s);
 	return 0;
 }
