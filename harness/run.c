@@ -735,7 +735,8 @@ teardown:
 		uint64_t prep = 0;
 
 		for (unsigned i = 0; i < cfg->vcpus; i++) {
-			if (rr->v[i].prepare_ns > rr->populate_ns && cfg->populate_parallel)
+			if (rr->v[i].prepare_ns > rr->populate_ns && cfg->populate_parallel &&
+			    (cfg->mode->flags & MODE_PREPARE_POPULATES))
 				rr->populate_ns = rr->v[i].prepare_ns;
 			if (rr->v[i].prepare_ns > prep)
 				prep = rr->v[i].prepare_ns;

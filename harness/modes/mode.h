@@ -44,6 +44,9 @@ enum mode_flags {
 	MODE_HANDOFF_GUEST_FILE = 1 << 7,
 	/* Its handler threads follow non-cooperative events (--events). */
 	MODE_EVENTS = 1 << 9,
+	/* Its vcpu_prepare populates the vCPU's slice: with --populate-parallel
+	 * that time is the run's populate time (else it is setup of its own). */
+	MODE_PREPARE_POPULATES = 1 << 10,
 	/* Its pages come from a source process over a link: --receivers,
 	 * --preempt, --link, --link-bw, --link-delay-us and --precopy apply. */
 	MODE_LINK = 1 << 8,

@@ -68,4 +68,5 @@ const struct fault_mode mode_populate = {
 	.unsupported = populate_unsupported,
 	.setup = populate_setup,
 	.vcpu_prepare = populate_vcpu,
+	.flags = MODE_PREPARE_POPULATES,
 };
