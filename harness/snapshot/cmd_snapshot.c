@@ -318,6 +318,7 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	struct hist lat;
 	uint64_t ts0 = 0, w0 = 0, ts1 = 0, w1 = 0, ts2 = 0, w2 = 0, ts3 = 0, w3 = 0, pause_ns = 0, last;
 	uint32_t *seqs[FB_MAX_VCPUS];
+	json_t *sd = NULL;
 	int e, te = 0;
 
 	memset(&w, 0, sizeof(w));
@@ -363,6 +364,7 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	writers_resume(&w);
 	writers_stop(&w);
 	timeline_stop(&tl);
+	sd = !e && !te && r->st->report ? r->st->report(r) : NULL;
 	if (r->st->cleanup)
 		r->st->cleanup(r);
 	if (!e && te) {
@@ -399,8 +401,6 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 			pause_ns = w.v[i].park_ns;
 	}
 	if (r->t0_done && !te) {
-		json_t *sd = r->st->report ? r->st->report(r) : NULL;
-
 		last = atomic_load(&r->ss->last_save_ns);
 		out->snapshot_s = last > r->t0_ns ? (double)(last - r->t0_ns) / 1e9 : 0;
 		out->pause_s = (double)pause_ns / 1e9;
@@ -423,6 +423,8 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 				   "first_mismatch", pr.first[0] ? pr.first : NULL,
 				   "timeline", timeline_json(&tl, r->t0_ns, ts2),
 				   "strategy_data", sd ? sd : json_object());
+	} else {
+		json_decref(sd);
 	}
 	sink_close(r);
 	timeline_free(&tl);
@@ -535,12 +537,13 @@ static int run_strategy(const struct snap_config *c, const struct snap_strategy 
 		struct rep_out o;
 
 		e = run_rep(&r, img, &o, &err);
-		if (i >= rc->warmup && o.j) {
-			json_object_set_new(o.j, "rep", json_integer(i - rc->warmup));
+		/* a failed warm-up repetition is kept too: its verify names the page */
+		if ((i >= rc->warmup || e) && o.j) {
+			json_object_set_new(o.j, "rep", json_integer(done));
 			json_array_append_new(runs, o.j);
 			ro[done++] = o;
 			if (!rc->quiet)
-				print_rep(st, i - rc->warmup, &o);
+				print_rep(st, done - 1, &o);
 		} else if (o.j) {
 			json_decref(o.j);
 		}
