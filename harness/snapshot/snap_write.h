@@ -18,9 +18,12 @@ static inline uint64_t snap_write_page(const uint32_t *seq, uint64_t n, uint64_t
 	return seq[k % n] & WL_PAGE_MASK;
 }
 
+/* page_words is a power of two: times an odd number is a bijection of the
+ * word index, and it scatters successive writes to a huge page over its 4K
+ * parts, as a guest's writes would be (a COW of one costs what it costs). */
 static inline uint64_t snap_write_word(uint64_t n, uint64_t page_words, uint64_t k)
 {
-	return (k / n + k % n) % page_words;
+	return ((k / n + k % n) * 0x9e3779b1ULL) & (page_words - 1);
 }
 
 static inline uint64_t snap_write_value(unsigned writer, uint64_t k)
