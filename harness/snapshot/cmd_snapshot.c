@@ -35,7 +35,7 @@ static void snap_usage(FILE *f)
 		"Snapshot guest memory while its vCPUs keep writing; verify the snapshot holds\n"
 		"every page exactly as it was at the snapshot's start (T0).\n"
 		"\n"
-		"  --strategy LIST   comma-separated, or repeated: stop-copy, fork  [stop-copy]\n"
+		"  --strategy LIST   comma-separated, or repeated (below)  [stop-copy]\n"
 		"                    each strategy writes its own result file\n"
 		"  --sink S          null (one checksum per saved page) or file:PATH  [null]\n"
 		"  --sink-direct     write the file with O_DIRECT\n"
@@ -48,7 +48,10 @@ static void snap_usage(FILE *f)
 		"                    [results/snapshot-STRATEGY-BACKING-Nv-SIZE.json]\n"
 		"\n"
 		"Exit: 0 ok, 1 failed (a page not as at T0, a strategy error), 2 bad input,\n"
-		"77 skipped (this host or backing cannot run it; reason in the result).\n");
+		"77 skipped (this host or backing cannot run it; reason in the result).\n"
+		"\nStrategies:\n");
+	for (unsigned i = 0; i < snap_strategies_count; i++)
+		fprintf(f, "  %-10s %s\n", snap_strategies[i]->name, snap_strategies[i]->summary);
 }
 
 static int bad(struct fb_err *err, const char *flag, const char *v, const char *want)
@@ -64,8 +67,10 @@ static int parse_strategies(struct snap_config *c, const char *v, struct fb_err 
 	for (unsigned i = 0; i < snap_strategies_count; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
 			 snap_strategies[i]->name);
-	if (!*v || strlen(v) >= sizeof(buf))
-		return bad(err, "--strategy", v, "a comma-separated list of stop-copy, fork");
+	if (!*v || strlen(v) >= sizeof(buf)) {
+		fb_errf(err, "--strategy '%s': a comma-separated list of %s", v, names);
+		return -EINVAL;
+	}
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const struct snap_strategy *s = snap_strategy_find(tok);
