@@ -18,6 +18,9 @@
 #include "analysis/report.h"
 #include "analysis/schema.h"
 #include "suite.h"
+#include "snapshot/snap.h"
+
+int snapshot_main(int argc, char **argv);
 
 static void usage(FILE *f)
 {
@@ -28,6 +31,7 @@ static void usage(FILE *f)
 		"  run [flags]                one configuration (faultbench run --help)\n"
 		"  validate SCHEMA FILE...    check result files against a JSON schema\n"
 		"  wpcost [flags]             cost to write-protect an empty range, four ways (--help)\n"
+		"  snapshot [flags]           live snapshot of writing vCPUs, point-in-time verified (--help)\n"
 		"  suite NAME|FILE [--out DIR] a suite of configurations (quick, ci, paper)\n"
 		"  report [DIR]               tables and plots of a result set [results/latest]\n"
 		"  compare A B                two result sets side by side, in Markdown\n"
@@ -43,10 +47,16 @@ static void usage(FILE *f)
 /* The temporary memory file and the handler's socket (async-signal-safe). */
 static void remove_tmp_files(void)
 {
-	char *image = memfile_tmp_path;
+	char *image = memfile_tmp_path, *sink = snap_sink_tmp_path;
+	pid_t child = snap_child_pid;
 
 	if (image)
 		unlink(image);
+	/* faultbench snapshot: a half-written sink file, a fork child */
+	if (sink)
+		unlink(sink);
+	if (child > 0)
+		kill(child, SIGKILL);
 	hproc_signal_cleanup();
 }
 
@@ -140,6 +150,8 @@ int main(int argc, char **argv)
 		return validate_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "wpcost"))
 		return wpcost_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "snapshot"))
+		return snapshot_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "suite"))
 		return suite_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))
@@ -157,6 +169,6 @@ int main(int argc, char **argv)
 	/* not in the usage: faultbench starts it, with its ends of the connections */
 	if (!strcmp(argv[1], "postcopy-source"))
 		return postcopy_source_main(argc - 1, argv + 1);
-	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate, suite, report, compare, gate, baseline, export, handler\n", argv[1]);
+	fprintf(stderr, "faultbench: unknown command '%s'; accepted: probe, run, validate, wpcost, snapshot, suite, report, compare, gate, baseline, export, handler\n", argv[1]);
 	return FB_EXIT_USAGE;
 }

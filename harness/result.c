@@ -224,6 +224,11 @@ static json_t *stat_json(double *v, unsigned n, const char *unit)
 			 "median", med, "mean", mean, "min", v[0], "max", v[n - 1], "stddev", sqrt(var));
 }
 
+json_t *result_stat_json(double *v, unsigned n, const char *unit)
+{
+	return stat_json(v, n, unit);
+}
+
 struct figure {
 	const char *name;
 	const char *unit;

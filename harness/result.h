@@ -23,6 +23,8 @@ int result_write_atomic(json_t *doc, const char *path, struct fb_err *err);
 int result_write_file_atomic(const char *path, int (*emit)(FILE *f, void *ctx), void *ctx,
 			     struct fb_err *err);
 /* A histogram as {count, min, mean, p50, p90, p99, p999, max[, buckets]}. */
+/* median, mean, min, max, stddev of v[0..n) (sorts v), as summary fields are */
+json_t *result_stat_json(double *v, unsigned n, const char *unit);
 json_t *hist_to_json(const struct hist *h, int with_buckets);
 /* result_handlers.c: runs[].handlers, placement.handler_cpus and
  * runs[].fault_anatomy. */

@@ -58,6 +58,14 @@ row "100000 vCPUs" run --vcpus 100000
 row "negative count" run --vcpus -3
 row "NaN fraction" run --zero-fraction nan
 row "zero run not a size" run --zero-run lots
+row "snapshot: unknown strategy" snapshot --strategy nope
+row "snapshot: a strategy twice" snapshot --strategy fork,fork
+row "snapshot: unknown sink" snapshot --sink disk
+row "snapshot: O_DIRECT without a file" snapshot --sink-direct
+row "snapshot: write rate 0" snapshot --write-rate 0
+row "snapshot: warm-up not a number" snapshot --warmup-ms soon
+row "snapshot: an injection for another strategy" snapshot --inject save-late:5 --strategy fork
+row "snapshot: a run flag it does not take" snapshot --mode uffd-stock
 row "zero run not a whole number of pages" run --zero-run 3K
 row "--overlap with per-vCPU uffds" run --mode uffd-stock --uffd per-vcpu --overlap --vcpus 2
 row "--per-vcpu with --overlap" run --per-vcpu --overlap

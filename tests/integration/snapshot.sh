@@ -1,0 +1,186 @@
+# faultbench snapshot: every strategy's sink holds each page exactly as it
+# was at T0 (checked by replay); an injected late save fails naming the
+# page; nothing is left behind (file, child, huge pages) on failure or
+# SIGINT; bad input exits 2.
+SNAP_SCHEMA=${FB_ROOT:-$PWD}/results/schema-snapshot.json
+
+snap_validate() { # file
+	"$FB" validate "$SNAP_SCHEMA" "$1" || fail "$1 does not match results/schema-snapshot.json"
+}
+
+# no process of ours left: the fork child carries the same command line
+no_process_left() {
+	sleep 0.2
+	! pgrep -f -- "$T/" >/dev/null || fail "a process is left: $(pgrep -af -- "$T/")"
+}
+
+snap_ok() { # out strategy backing flags...
+	local out=$1 st=$2 b=$3
+	shift 3
+	fbrun snapshot --quiet --strategy "$st" --backing "$b" --size 32M --vcpus 2 --workload random \
+		--reps 2 --warmup 0 --warmup-ms 50 --recovery-ms 20 --out "$out" "$@"
+	expect_rc 0 "snapshot --strategy $st --backing $b"
+	snap_validate "$out"
+	jq -e '.status.state == "ok" and (.runs | length) == 2 and ([.runs[] | .verify.ok
+		and .verify.mismatches == 0 and .verify.missing == 0 and .verify.pages_checked > 0
+		and .pages_saved >= .verify.pages_checked
+		and .writes_per_second.before > 0 and .write_lat_ns.count > 0] | all)
+		and .summary.snapshot_seconds.n == 2' "$out" >/dev/null ||
+		fail "$st/$b: $(jq -c '[.status, .runs[0].verify]' "$out")"
+	[ "$(jget "$out" '.runs[0].sink_bytes')" = $((32 * 1024 * 1024)) ] || fail "sink_bytes is not the guest size"
+}
+
+t_stop_copy_anon() {
+	snap_ok "$T/r.json" stop-copy anon
+	jq -e '[.runs[] | .pause_seconds > 0 and .extra_memory_peak_bytes == 0] | all' "$T/r.json" >/dev/null ||
+		fail "stop-copy must pause and add no memory"
+}
+
+t_stop_copy_thp() { snap_ok "$T/r.json" stop-copy thp; }
+t_stop_copy_shmem() { snap_ok "$T/r.json" stop-copy shmem; }
+
+t_fork_anon() {
+	snap_ok "$T/r.json" fork anon
+	jq -e '[.runs[] | .strategy_data.fork_ns > 0 and .strategy_data.fork_ns_per_gib > 0
+		and .extra_memory_peak_bytes > 0 and .strategy_data.cow_faults > 0] | all' "$T/r.json" >/dev/null ||
+		fail "fork's figures: $(jq -c '.runs[0].strategy_data' "$T/r.json")"
+	no_process_left
+}
+
+t_fork_thp() {
+	snap_ok "$T/r.json" fork thp
+	no_process_left
+}
+
+t_fork_skips_shared_memory() {
+	fbrun snapshot --quiet --strategy fork --backing shmem --size 8M --reps 1 --out "$T/r.json"
+	expect_rc 77 "fork of shared memory"
+	snap_validate "$T/r.json"
+	jget "$T/r.json" .status.reason | grep -q 'not copy-on-write' || fail "reason: $(jq .status.reason "$T/r.json")"
+}
+
+t_zipf_and_paced_writes() {
+	local st
+	for st in stop-copy fork; do
+		snap_ok "$T/$st.json" $st anon --workload zipf:0.99 --write-rate 200000
+	done
+}
+
+t_each_strategy_its_own_file() {
+	fbrun snapshot --quiet --strategy stop-copy --strategy fork --size 8M --reps 1 --out "$T/r.json"
+	expect_rc 0 "two strategies"
+	[ "$(jget "$T/r-stop-copy.json" .config.strategy)" = stop-copy ] || fail "stop-copy file"
+	[ "$(jget "$T/r-fork.json" .config.strategy)" = fork ] || fail "fork file"
+	[ ! -e "$T/r.json" ] || fail "a file under the plain name too"
+}
+
+inject_fails() { # strategy inject page-text
+	fbrun snapshot --strategy "$1" --size 16M --vcpus 2 --workload random --reps 1 --warmup 0 \
+		--warmup-ms 20 --recovery-ms 0 --inject "$2" --sink file:"$T/img" --out "$T/r.json"
+	expect_rc 1 "--inject $2"
+	snap_validate "$T/r.json"
+	grep -Eq "$3" "$T/out" || fail "the error must name the page: $(cat "$T/out")"
+	jget "$T/r.json" .status.reason | grep -Eq "$3" || fail "the result must name the page"
+	[ "$(jq -r '.runs[0].verify.ok' "$T/r.json")" = false ] || fail "verify.ok must be false"
+	[ "$(jget "$T/r.json" '.runs[0].verify.mismatches')" = 1 ] || fail "exactly one page differs"
+	ls "$T"/img* >/dev/null 2>&1 && fail "a failed snapshot left a sink file: $(ls "$T")"
+	return 0
+}
+
+t_stop_copy_save_late_fails_naming_the_page() {
+	inject_fails stop-copy save-late:1234 "page 1234 was saved after T0: it holds vCPU 0's write [0-9]+, made after T0"
+}
+
+t_fork_save_live_fails_naming_the_page() {
+	# saved from live memory while vCPU 1 writes it: a post-T0 write, or
+	# a mix of several when the copy raced one
+	inject_fails fork save-live:3000 "page 3000 (was saved after T0: it holds vCPU 1's write|differs from its content at T0 \\(vCPU 1's slice)"
+	no_process_left
+}
+
+t_fork_child_killed_is_reaped_and_named() {
+	fbrun snapshot --strategy fork --size 16M --reps 1 --inject kill-child --sink file:"$T/img" \
+		--out "$T/r.json"
+	expect_rc 1 "a killed fork child"
+	grep -q 'the fork child (pid [0-9]*) was killed by signal 9' "$T/out" || fail "not named: $(cat "$T/out")"
+	ls "$T"/img* >/dev/null 2>&1 && fail "left a sink file"
+	no_process_left
+}
+
+t_sink_file_kept_when_verified() {
+	local st
+	for st in stop-copy fork; do
+		fbrun snapshot --quiet --strategy $st --size 16M --vcpus 2 --reps 2 --warmup 0 \
+			--sink file:"$T/img-$st" --out "$T/r.json"
+		expect_rc 0 "$st to a file"
+		[ "$(stat -c %s "$T/img-$st")" = $((16 * 1024 * 1024)) ] || fail "$st: the file is not the guest's size"
+		[ "$(ls "$T" | grep -c "img-$st")" = 1 ] || fail "$st: temp files left: $(ls "$T")"
+		[ "$(jget "$T/r.json" '.runs[1].verify.pages_checked')" = 4096 ] || fail "$st: not every page checked"
+	done
+	# the file is the image plus the writes: no page of it is all zero
+	# where the image has data (the default image has no zero pages)
+	[ "$(od -An -tx8 -N8 "$T/img-fork")" != "$(od -An -tx8 -N8 /dev/zero)" ] || fail "page 0 is zero"
+}
+
+t_sink_direct() {
+	fbrun snapshot --quiet --strategy stop-copy --size 8M --reps 1 --sink file:"$T/img" --sink-direct \
+		--out "$T/r.json"
+	if [ "$RC" = 77 ]; then
+		snap_validate "$T/r.json"
+		skip "$(jq -r .status.reason "$T/r.json")"
+	fi
+	expect_rc 0 "--sink-direct"
+	[ "$(jget "$T/r.json" .config.sink_direct)" = true ] || fail "config.sink_direct"
+	[ -s "$T/img" ] || fail "no file"
+}
+
+t_sigint_mid_snapshot_leaves_nothing() {
+	local st pid rc
+	for st in stop-copy fork; do
+		"$FB" snapshot --quiet --strategy $st --size 512M --vcpus 2 --reps 50 --warmup 0 --warmup-ms 50 \
+			--recovery-ms 0 --sink file:"$T/img" --out "$T/r.json" >"$T/out" 2>&1 &
+		pid=$!
+		for _ in $(seq 200); do ls "$T"/img.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
+		sleep 0.3
+		kill -INT $pid
+		wait $pid
+		rc=$?
+		[ "$rc" = 130 ] || { cat "$T/out"; fail "$st: SIGINT: exit $rc, expected 130"; }
+		ls "$T"/img* >/dev/null 2>&1 && fail "$st: SIGINT left a sink file: $(ls "$T")"
+		[ ! -e "$T/r.json" ] || fail "$st: SIGINT left a result"
+		no_process_left
+	done
+}
+
+t_bad_inputs_exit_2() {
+	local args
+	while IFS='|' read -r flag args; do
+		# shellcheck disable=SC2086
+		fbrun snapshot $args
+		expect_rc 2 "$args"
+		grep -q -- "$flag" "$T/out" || fail "'$args': the message must name $flag: $(cat "$T/out")"
+	done <<'EOF2'
+--strategy|--strategy nope
+--strategy|--strategy fork,fork
+--sink|--sink disk
+--sink-direct|--sink-direct
+--write-rate|--write-rate 0
+--warmup-ms|--warmup-ms -1
+--recovery-ms|--recovery-ms x
+--inject|--inject save-late:5 --strategy fork
+--inject|--inject save-late:99999999 --size 8M
+--mode|--mode uffd-stock
+--size|--size 0
+--workload|--workload zipf:0
+EOF2
+}
+
+t_unprivileged() {
+	need_nobody
+	local st
+	for st in stop-copy fork; do
+		as_nobody -- snapshot --quiet --strategy $st --size 16M --vcpus 2 --reps 1 --out "$T/$st.json"
+		expect_rc 0 "$st as nobody"
+		[ "$(jget "$T/$st.json" '.runs[0].verify.ok')" = true ] || fail "$st not verified as nobody"
+	done
+}
