@@ -15,7 +15,7 @@ LDFLAGS  += $(SAN)
 B        := build$(if $(SAN),-$(SANNAME),)
 # harness/: the engine that runs experiments; harness/analysis/: what only
 # reads their results (result sets, tables, plots, report, compare, gate).
-ENGINE_SRC   := $(wildcard harness/*.c harness/modes/*.c workloads/*.c)
+ENGINE_SRC   := $(wildcard harness/*.c harness/modes/*.c harness/snapshot/*.c workloads/*.c)
 ANALYSIS_SRC := $(wildcard harness/analysis/*.c harness/analysis/report/*.c \
                   harness/analysis/export/*.c)
 LIB_SRC  := $(filter-out harness/main.c,$(ENGINE_SRC) $(ANALYSIS_SRC))
