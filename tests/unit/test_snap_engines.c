@@ -25,6 +25,7 @@
 
 #include "dirty.h"
 #include "probe.h"
+#include "snapshot/precopy.h"
 #include "snapshot/snap_io.h"
 #include "snapshot/uffd_wp.h"
 #include "uffd.h"
@@ -440,6 +441,127 @@ static void test_wp_interrupted(void **state)
 	run_wp(&(struct wp_case){ WP_PREPARE_PREREAD, true, false, 4096, -1, 100 });
 }
 
+static bool pc_skip(const struct precopy_opts *o, bool thp)
+{
+	const struct host_caps *h = probe_host();
+	const char *r = probe_uffd_unavailable_reason(h);
+	uint64_t need = precopy_features(o);
+	char names[256];
+
+	if (r) {
+		print_message("skip: %s\n", r);
+		return true;
+	}
+	if ((h->uffd_features & need) != need) {
+		print_message("skip: needs %s\n", uffd_feature_list(need & ~h->uffd_features, names,
+								      sizeof(names)));
+		return true;
+	}
+	if (!h->pagemap_scan) {
+		print_message("skip: needs PAGEMAP_SCAN (Linux 6.7+)\n");
+		return true;
+	}
+	if (thp && (!h->thp_pmd_size || !strcmp(h->thp_enabled, "never"))) {
+		print_message("skip: THP is off on this host\n");
+		return true;
+	}
+	return false;
+}
+
+struct pc_case {
+	unsigned passes;
+	uint64_t residual;
+	bool thp;
+	uint64_t page_size;
+	uint64_t stop_after;
+};
+
+static void run_pc(const struct pc_case *k)
+{
+	uint64_t bytes = k->thp ? 32ULL << 20 : 16ULL << 20, sum = 0, all = 0;
+	struct precopy_opts o = { .passes = k->passes, .residual_pages = k->residual };
+	struct precopy *pc = NULL;
+	struct precopy_stats st;
+	struct fb_err err = { "" };
+	struct check c;
+	struct drv d;
+	int rc;
+
+	if (pc_skip(&o, k->thp))
+		skip();
+	drv_init(&d, bytes, k->page_size, k->thp);
+	o.stop = &d.stop;
+	d.stop_after = k->stop_after;
+	rc = precopy_prepare(&pc, &d.io, &o, &err);
+	if (rc)
+		fail_msg("prepare: %s", err.msg);
+	writers_start(&d);
+	rc = precopy_take(pc, &st, &err);
+	writers_stop(&d);
+	assert_int_equal(precopy_cleanup(pc), 0);
+	assert_released(&d);
+	if (k->stop_after) {
+		assert_int_equal(rc, -EINTR);
+		assert_int_equal(d.t0_calls, 0);
+		drv_free(&d);
+		return;
+	}
+	if (rc)
+		fail_msg("take: %s", err.msg);
+	assert_int_equal(d.t0_calls, 1);
+	drv_check(&d, &c);
+	print_message("# precopy passes %u residual %llu %s page %llu: passes done %u, pages per pass",
+		      k->passes, (unsigned long long)k->residual, k->thp ? "thp" : "anon",
+		      (unsigned long long)k->page_size, st.passes);
+	for (unsigned i = 0; i < st.passes; i++)
+		print_message(" %llu", (unsigned long long)st.pass_pages[i]);
+	print_message(", final pause %llu pages, %llu saves, mismatched %llu\n",
+		      (unsigned long long)st.final_pages, (unsigned long long)st.pages_saved,
+		      (unsigned long long)c.mismatched);
+	if (c.missing || c.mismatched)
+		fail_msg("%llu pages missing, %llu differ from T0 (first page %lld)",
+			 (unsigned long long)c.missing, (unsigned long long)c.mismatched,
+			 (long long)c.first_mismatch);
+	for (unsigned i = 0; i < st.passes; i++)
+		sum += st.pass_pages[i];
+	for (uint64_t p = 0; p < d.npages; p++)
+		all += atomic_load(&d.saves[p]);
+	assert_int_equal(st.pages_saved, sum + st.final_pages);
+	assert_int_equal(st.pages_saved, all);
+	assert_int_equal(st.pass_pages[0], d.npages);
+	assert_int_equal(st.extra_memory_peak_bytes, k->page_size);
+	assert_int_equal(d.extra_peak, k->page_size);
+	if (k->residual > d.npages)
+		assert_int_equal(st.passes, 1);
+	else if (!k->residual)
+		assert_int_equal(st.passes, k->passes);
+	drv_free(&d);
+}
+
+static void test_precopy_passes(void **state)
+{
+	(void)state;
+	run_pc(&(struct pc_case){ 1, 0, false, 4096, 0 });
+	run_pc(&(struct pc_case){ 4, 0, false, 4096, 0 });
+	/* below the residual after pass 1: straight to the pause */
+	run_pc(&(struct pc_case){ 8, 1ULL << 40, false, 4096, 0 });
+	run_pc(&(struct pc_case){ 8, 64, false, 4096, 0 });
+}
+
+static void test_precopy_thp(void **state)
+{
+	(void)state;
+	run_pc(&(struct pc_case){ 3, 0, true, 2ULL << 20, 0 });
+	run_pc(&(struct pc_case){ 3, 0, true, 4096, 0 });
+}
+
+static void test_precopy_interrupted(void **state)
+{
+	(void)state;
+	run_pc(&(struct pc_case){ 4, 0, false, 4096, 100 });
+	run_pc(&(struct pc_case){ 4, 0, false, 4096, 5000 });
+}
+
 /* The saved state: two threads claim every page of one array, in
  * opposite orders; each page is claimed by exactly one of them. */
 #define CLAIM_PAGES 200000
@@ -493,6 +615,9 @@ int main(void)
 		cmocka_unit_test(test_wp_thp),
 		cmocka_unit_test(test_wp_inject_caught),
 		cmocka_unit_test(test_wp_interrupted),
+		cmocka_unit_test(test_precopy_passes),
+		cmocka_unit_test(test_precopy_thp),
+		cmocka_unit_test(test_precopy_interrupted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
