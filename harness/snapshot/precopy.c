@@ -29,6 +29,7 @@
 
 #include "compat.h"
 #include "dirty.h"
+#include "snapshot/page_copy.h"
 #include "timing.h"
 #include "uffd.h"
 
@@ -94,14 +95,15 @@ int precopy_prepare(struct precopy **out, const struct snap_io *io, const struct
 
 static bool stopped(const struct precopy *pc)
 {
-	return pc->o.stop && *pc->o.stop;
+	/* a signal handler's flag, or another thread's */
+	return pc->o.stop && __atomic_load_n(pc->o.stop, __ATOMIC_RELAXED);
 }
 
 static int save_page(struct precopy *pc, uint64_t p)
 {
 	const struct snap_io *io = pc->io;
 
-	memcpy(pc->buf, io->base + p * io->page_size, io->page_size);
+	snap_copy_page(pc->buf, io->base + p * io->page_size, io->page_size);
 	return io->save(io->ctx, p, pc->buf);
 }
 
@@ -187,10 +189,16 @@ int precopy_take(struct precopy *pc, struct precopy_stats *st, struct fb_err *er
 	st->pages_saved += n;
 	/* passes over what was written since the last arm */
 	while (st->passes < pc->o.passes && n >= pc->o.residual_pages) {
+		if (stopped(pc))
+			break;
 		if ((rc = scan(pc, true, st, NULL, err)) || (rc = save_set(pc, false, true, &n, err)))
 			return rc;
 		st->pass_pages[st->passes++] = n;
 		st->pages_saved += n;
+	}
+	if (stopped(pc)) {
+		fb_errf(err, "precopy: interrupted after pass %u", st->passes);
+		return -EINTR;
 	}
 	/* the final pause: T0 */
 	rc = io->pause(io->ctx);

@@ -39,6 +39,7 @@
 
 #include "compat.h"
 #include "dirty.h"
+#include "snapshot/page_copy.h"
 #include "timing.h"
 #include "uffd.h"
 
@@ -117,7 +118,7 @@ static int save_claimed(struct uffd_wp *w, struct wp_saver *sv, uint64_t p)
 		;
 	if (io->extra_memory)
 		io->extra_memory(io->ctx, in_use * io->page_size);
-	memcpy(sv->buf, src, io->page_size);
+	snap_copy_page(sv->buf, src, io->page_size);
 	rc = io->save(io->ctx, p, sv->buf);
 	in_use = atomic_fetch_sub(&w->buffers_in_use, 1) - 1;
 	if (io->extra_memory)
@@ -261,7 +262,8 @@ int uffd_wp_prepare(struct uffd_wp **out, const struct snap_io *io, const struct
 
 static bool stopped(const struct uffd_wp *w)
 {
-	return w->o.stop && *w->o.stop;
+	/* a signal handler's flag, or another thread's */
+	return w->o.stop && __atomic_load_n(w->o.stop, __ATOMIC_RELAXED);
 }
 
 int uffd_wp_take(struct uffd_wp *w, struct wp_stats *st, struct fb_err *err)

@@ -47,11 +47,11 @@ struct drv {
 	int64_t hot_page;          /* >= 0: writer 0 writes only this page */
 	bool t0_done;
 	unsigned t0_calls;
-	uint64_t extra_peak;
+	_Atomic uint64_t extra_peak;
 	/* stop the engine after this many saves (0: never) */
 	uint64_t stop_after;
 	_Atomic uint64_t nsaves;
-	volatile int stop;
+	int stop;
 };
 
 struct wr_arg {
@@ -82,8 +82,9 @@ static void *writer_main(void *arg)
 		x ^= x << 17;
 		page = a->i == 0 && d->hot_page >= 0 ? (uint64_t)d->hot_page : lo + x % (hi - lo);
 		word = (k * 7) % words;
-		((volatile uint64_t *)(d->mem + page * d->io.page_size))[word] =
-			((uint64_t)a->i << 48) | ++k;
+		/* relaxed atomic: a plain store, which the engines read racily on purpose */
+		__atomic_store_n((uint64_t *)(d->mem + page * d->io.page_size) + word,
+				 ((uint64_t)a->i << 48) | ++k, __ATOMIC_RELAXED);
 		atomic_store_explicit(&d->writes[a->i], k, memory_order_relaxed);
 	}
 	return NULL;
@@ -140,7 +141,7 @@ static int drv_save(void *ctx, uint64_t page, const void *src)
 	memcpy(d->sink + page * d->io.page_size, src, d->io.page_size);
 	atomic_fetch_add(&d->saves[page], 1);
 	if (d->stop_after && atomic_fetch_add(&d->nsaves, 1) + 1 >= d->stop_after)
-		d->stop = 1;
+		__atomic_store_n(&d->stop, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -148,23 +149,41 @@ static void drv_extra(void *ctx, uint64_t bytes)
 {
 	struct drv *d = ctx;
 
-	if (bytes > d->extra_peak)
-		d->extra_peak = bytes;
+	for (uint64_t peak = atomic_load(&d->extra_peak);
+	     bytes > peak && !atomic_compare_exchange_weak(&d->extra_peak, &peak, bytes);)
+		;
 }
 
-/* thp: 2M-aligned, MADV_HUGEPAGE. Every fourth page stays unmapped (what
- * --wp-prepare is about); the others get a pattern. */
-static void drv_init(struct drv *d, uint64_t bytes, uint64_t page_size, bool thp)
+enum kind { ANON, THP, SHMEM };
+static const char *const kind_names[] = { "anon", "thp", "shmem" };
+
+/* thp: 2M-aligned, MADV_HUGEPAGE; shmem: a memfd, MAP_SHARED. Every fourth
+ * page stays unmapped (what --wp-prepare is about); the others get a
+ * pattern. */
+static void drv_init(struct drv *d, uint64_t bytes, uint64_t page_size, enum kind kind)
 {
 	const uint64_t H = 2ULL << 20;
 
 	memset(d, 0, sizeof(*d));
 	d->hot_page = -1;
-	d->map_len = bytes + H;
-	d->map = mmap(NULL, d->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(d->map != MAP_FAILED);
-	d->mem = (char *)(((uintptr_t)d->map + H - 1) & ~(uintptr_t)(H - 1));
-	assert_int_equal(madvise(d->mem, bytes, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE), 0);
+	if (kind == SHMEM) {
+		int fd = memfd_create("snap-engines", MFD_CLOEXEC);
+
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, (off_t)bytes), 0);
+		d->map_len = bytes;
+		d->map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+		assert_true(d->map != MAP_FAILED);
+		d->mem = d->map;
+	} else {
+		d->map_len = bytes + H;
+		d->map = mmap(NULL, d->map_len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		assert_true(d->map != MAP_FAILED);
+		d->mem = (char *)(((uintptr_t)d->map + H - 1) & ~(uintptr_t)(H - 1));
+		assert_int_equal(madvise(d->mem, bytes, kind == THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE), 0);
+	}
 	d->npages = bytes / page_size;
 	for (uint64_t p = 0; p < d->npages; p++)
 		if (p % 4 != 3)
@@ -318,7 +337,7 @@ static bool wp_skip(const struct wp_opts *o, bool thp)
 struct wp_case {
 	enum wp_prepare prepare;
 	bool single;
-	bool thp;
+	enum kind kind;
 	uint64_t page_size;
 	int64_t inject;      /* the page to break, -1: none */
 	uint64_t stop_after;
@@ -326,10 +345,11 @@ struct wp_case {
 
 static void run_wp(const struct wp_case *k)
 {
-	uint64_t bytes = k->thp ? 32ULL << 20 : 16ULL << 20;
+	uint64_t bytes = k->kind == THP ? 32ULL << 20 : 16ULL << 20;
 	struct wp_opts o = {
 		.prepare = k->prepare,
 		.single_thread = k->single,
+		.file_backed = k->kind == SHMEM,
 		.inject_unprotect_before_save_page = k->inject,
 		.inject_delay_ms = 50,
 	};
@@ -340,9 +360,9 @@ static void run_wp(const struct wp_case *k)
 	struct drv d;
 	int rc;
 
-	if (wp_skip(&o, k->thp))
+	if (wp_skip(&o, k->kind == THP))
 		skip();
-	drv_init(&d, bytes, k->page_size, k->thp);
+	drv_init(&d, bytes, k->page_size, k->kind);
 	o.stop = &d.stop;
 	d.stop_after = k->stop_after;
 	if (k->inject >= 0)
@@ -367,7 +387,7 @@ static void run_wp(const struct wp_case *k)
 	print_message("# uffd-wp %s%s %s page %llu: %llu pages, %llu faults (%llu waits), saver %llu, "
 		      "handler %llu, extra peak %llu B, fault p50 %.0f ns, mismatched %llu\n",
 		      wp_prepare_names[k->prepare], k->single ? " single-thread" : "",
-		      k->thp ? "thp" : "anon", (unsigned long long)k->page_size,
+		      kind_names[k->kind], (unsigned long long)k->page_size,
 		      (unsigned long long)st.pages, (unsigned long long)st.wp_faults,
 		      (unsigned long long)st.fault_waits, (unsigned long long)st.saver_saves,
 		      (unsigned long long)st.handler_saves, (unsigned long long)st.extra_memory_peak_bytes,
@@ -396,49 +416,56 @@ static void run_wp(const struct wp_case *k)
 static void test_wp_unpopulated(void **state)
 {
 	(void)state;
-	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, false, false, 4096, -1, 0 });
+	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, false, ANON, 4096, -1, 0 });
 }
 
 static void test_wp_preread(void **state)
 {
 	(void)state;
-	run_wp(&(struct wp_case){ WP_PREPARE_PREREAD, false, false, 4096, -1, 0 });
+	run_wp(&(struct wp_case){ WP_PREPARE_PREREAD, false, ANON, 4096, -1, 0 });
 }
 
 static void test_wp_populate(void **state)
 {
 	(void)state;
-	run_wp(&(struct wp_case){ WP_PREPARE_POPULATE, false, false, 4096, -1, 0 });
+	run_wp(&(struct wp_case){ WP_PREPARE_POPULATE, false, ANON, 4096, -1, 0 });
 }
 
 static void test_wp_single_thread(void **state)
 {
 	(void)state;
-	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, true, false, 4096, -1, 0 });
-	run_wp(&(struct wp_case){ WP_PREPARE_PREREAD, true, false, 4096, -1, 0 });
+	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, true, ANON, 4096, -1, 0 });
+	run_wp(&(struct wp_case){ WP_PREPARE_PREREAD, true, ANON, 4096, -1, 0 });
 }
 
 static void test_wp_thp(void **state)
 {
 	(void)state;
 	/* 2M pages (the backing's), and 4K pages over THP (splits) */
-	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, false, true, 2ULL << 20, -1, 0 });
-	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, false, true, 4096, -1, 0 });
-	run_wp(&(struct wp_case){ WP_PREPARE_POPULATE, true, true, 4096, -1, 0 });
+	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, false, THP, 2ULL << 20, -1, 0 });
+	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, false, THP, 4096, -1, 0 });
+	run_wp(&(struct wp_case){ WP_PREPARE_POPULATE, true, THP, 4096, -1, 0 });
+}
+
+static void test_wp_shmem(void **state)
+{
+	(void)state;
+	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, false, SHMEM, 4096, -1, 0 });
+	run_wp(&(struct wp_case){ WP_PREPARE_PREREAD, true, SHMEM, 4096, -1, 0 });
 }
 
 static void test_wp_inject_caught(void **state)
 {
 	(void)state;
-	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, false, false, 4096, 1000, 0 });
-	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, true, false, 4096, 1000, 0 });
+	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, false, ANON, 4096, 1000, 0 });
+	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, true, ANON, 4096, 1000, 0 });
 }
 
 static void test_wp_interrupted(void **state)
 {
 	(void)state;
-	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, false, false, 4096, -1, 100 });
-	run_wp(&(struct wp_case){ WP_PREPARE_PREREAD, true, false, 4096, -1, 100 });
+	run_wp(&(struct wp_case){ WP_PREPARE_UNPOPULATED, false, ANON, 4096, -1, 100 });
+	run_wp(&(struct wp_case){ WP_PREPARE_PREREAD, true, ANON, 4096, -1, 100 });
 }
 
 static bool pc_skip(const struct precopy_opts *o, bool thp)
@@ -471,15 +498,19 @@ static bool pc_skip(const struct precopy_opts *o, bool thp)
 struct pc_case {
 	unsigned passes;
 	uint64_t residual;
-	bool thp;
+	enum kind kind;
 	uint64_t page_size;
 	uint64_t stop_after;
 };
 
 static void run_pc(const struct pc_case *k)
 {
-	uint64_t bytes = k->thp ? 32ULL << 20 : 16ULL << 20, sum = 0, all = 0;
-	struct precopy_opts o = { .passes = k->passes, .residual_pages = k->residual };
+	uint64_t bytes = k->kind == THP ? 32ULL << 20 : 16ULL << 20, sum = 0, all = 0;
+	struct precopy_opts o = {
+		.passes = k->passes,
+		.residual_pages = k->residual,
+		.file_backed = k->kind == SHMEM,
+	};
 	struct precopy *pc = NULL;
 	struct precopy_stats st;
 	struct fb_err err = { "" };
@@ -487,9 +518,9 @@ static void run_pc(const struct pc_case *k)
 	struct drv d;
 	int rc;
 
-	if (pc_skip(&o, k->thp))
+	if (pc_skip(&o, k->kind == THP))
 		skip();
-	drv_init(&d, bytes, k->page_size, k->thp);
+	drv_init(&d, bytes, k->page_size, k->kind);
 	o.stop = &d.stop;
 	d.stop_after = k->stop_after;
 	rc = precopy_prepare(&pc, &d.io, &o, &err);
@@ -511,7 +542,7 @@ static void run_pc(const struct pc_case *k)
 	assert_int_equal(d.t0_calls, 1);
 	drv_check(&d, &c);
 	print_message("# precopy passes %u residual %llu %s page %llu: passes done %u, pages per pass",
-		      k->passes, (unsigned long long)k->residual, k->thp ? "thp" : "anon",
+		      k->passes, (unsigned long long)k->residual, kind_names[k->kind],
 		      (unsigned long long)k->page_size, st.passes);
 	for (unsigned i = 0; i < st.passes; i++)
 		print_message(" %llu", (unsigned long long)st.pass_pages[i]);
@@ -541,25 +572,32 @@ static void run_pc(const struct pc_case *k)
 static void test_precopy_passes(void **state)
 {
 	(void)state;
-	run_pc(&(struct pc_case){ 1, 0, false, 4096, 0 });
-	run_pc(&(struct pc_case){ 4, 0, false, 4096, 0 });
+	run_pc(&(struct pc_case){ 1, 0, ANON, 4096, 0 });
+	run_pc(&(struct pc_case){ 4, 0, ANON, 4096, 0 });
 	/* below the residual after pass 1: straight to the pause */
-	run_pc(&(struct pc_case){ 8, 1ULL << 40, false, 4096, 0 });
-	run_pc(&(struct pc_case){ 8, 64, false, 4096, 0 });
+	run_pc(&(struct pc_case){ 8, 1ULL << 40, ANON, 4096, 0 });
+	run_pc(&(struct pc_case){ 8, 64, ANON, 4096, 0 });
 }
 
 static void test_precopy_thp(void **state)
 {
 	(void)state;
-	run_pc(&(struct pc_case){ 3, 0, true, 2ULL << 20, 0 });
-	run_pc(&(struct pc_case){ 3, 0, true, 4096, 0 });
+	run_pc(&(struct pc_case){ 3, 0, THP, 2ULL << 20, 0 });
+	run_pc(&(struct pc_case){ 3, 0, THP, 4096, 0 });
+}
+
+static void test_precopy_shmem(void **state)
+{
+	(void)state;
+	run_pc(&(struct pc_case){ 3, 0, SHMEM, 4096, 0 });
 }
 
 static void test_precopy_interrupted(void **state)
 {
 	(void)state;
-	run_pc(&(struct pc_case){ 4, 0, false, 4096, 100 });
-	run_pc(&(struct pc_case){ 4, 0, false, 4096, 5000 });
+	/* inside pass 1, and at its end (4096 pages): before the final pause */
+	run_pc(&(struct pc_case){ 4, 0, ANON, 4096, 100 });
+	run_pc(&(struct pc_case){ 4, 0, ANON, 4096, 4096 });
 }
 
 /* The saved state: two threads claim every page of one array, in
@@ -613,10 +651,12 @@ int main(void)
 		cmocka_unit_test(test_wp_populate),
 		cmocka_unit_test(test_wp_single_thread),
 		cmocka_unit_test(test_wp_thp),
+		cmocka_unit_test(test_wp_shmem),
 		cmocka_unit_test(test_wp_inject_caught),
 		cmocka_unit_test(test_wp_interrupted),
 		cmocka_unit_test(test_precopy_passes),
 		cmocka_unit_test(test_precopy_thp),
+		cmocka_unit_test(test_precopy_shmem),
 		cmocka_unit_test(test_precopy_interrupted),
 	};
 
