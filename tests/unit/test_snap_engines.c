@@ -292,9 +292,8 @@ static void assert_released(struct drv *d)
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long lo, hi;
 
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && !strchr(line, ':'))
-			in = (uintptr_t)d->mem >= lo && (uintptr_t)d->mem < hi;
-		else if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+		/* a mapping's first line; its fields ("Size:", ...) do not parse */
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
 			in = (uintptr_t)d->mem >= lo && (uintptr_t)d->mem < hi;
 		if (in && !strncmp(line, "VmFlags:", 8)) {
 			seen = true;
@@ -311,11 +310,11 @@ static void assert_released(struct drv *d)
 		fail_msg("writing every page after cleanup did not finish in 20 s: still protected");
 }
 
-static bool wp_skip(const struct wp_opts *o, bool thp)
+/* true (with the reason printed) when this host cannot run the case */
+static bool skip_unless(uint64_t need, bool thp, bool scan)
 {
 	const struct host_caps *h = probe_host();
 	const char *r = probe_uffd_unavailable_reason(h);
-	uint64_t need = uffd_wp_features(o);
 	char names[256];
 
 	if (r) {
@@ -327,12 +326,82 @@ static bool wp_skip(const struct wp_opts *o, bool thp)
 								      sizeof(names)));
 		return true;
 	}
+	if (scan && !h->pagemap_scan) {
+		print_message("skip: needs PAGEMAP_SCAN (Linux 6.7+)\n");
+		return true;
+	}
 	if (thp && (!h->thp_pmd_size || !strcmp(h->thp_enabled, "never"))) {
 		print_message("skip: THP is off on this host\n");
 		return true;
 	}
 	return false;
 }
+
+/* An engine as the core will wrap it: prepare before the writers start,
+ * take while they write, cleanup always. */
+struct engine {
+	int (*prepare)(void **e, const struct snap_io *io, const void *opts, struct fb_err *err);
+	int (*take)(void *e, void *stats, struct fb_err *err);
+	int (*cleanup)(void *e);
+};
+
+/* One snapshot with writers running; after cleanup, nothing may be left
+ * protected or registered. take()'s return. */
+static int run_engine(struct drv *d, const struct engine *en, const void *opts, void *stats,
+		      struct fb_err *err)
+{
+	void *e = NULL;
+	int rc = en->prepare(&e, &d->io, opts, err);
+
+	if (rc) {
+		en->cleanup(e);
+		fail_msg("prepare: %s", err->msg);
+	}
+	writers_start(d);
+	rc = en->take(e, stats, err);
+	writers_stop(d);
+	assert_int_equal(en->cleanup(e), 0);
+	assert_released(d);
+	if (d->stop_after)
+		assert_int_equal(rc, -EINTR);
+	else if (rc)
+		fail_msg("take: %s", err->msg);
+	return rc;
+}
+
+static int wp_prepare_(void **e, const struct snap_io *io, const void *o, struct fb_err *err)
+{
+	return uffd_wp_prepare((struct uffd_wp **)e, io, o, err);
+}
+
+static int wp_take_(void *e, void *st, struct fb_err *err)
+{
+	return uffd_wp_take(e, st, err);
+}
+
+static int wp_cleanup_(void *e)
+{
+	return uffd_wp_cleanup(e);
+}
+
+static const struct engine engine_wp = { wp_prepare_, wp_take_, wp_cleanup_ };
+
+static int pc_prepare_(void **e, const struct snap_io *io, const void *o, struct fb_err *err)
+{
+	return precopy_prepare((struct precopy **)e, io, o, err);
+}
+
+static int pc_take_(void *e, void *st, struct fb_err *err)
+{
+	return precopy_take(e, st, err);
+}
+
+static int pc_cleanup_(void *e)
+{
+	return precopy_cleanup(e);
+}
+
+static const struct engine engine_pc = { pc_prepare_, pc_take_, pc_cleanup_ };
 
 struct wp_case {
 	enum wp_prepare prepare;
@@ -353,35 +422,22 @@ static void run_wp(const struct wp_case *k)
 		.inject_unprotect_before_save_page = k->inject,
 		.inject_delay_ms = 50,
 	};
-	struct uffd_wp *w = NULL;
 	struct wp_stats st;
 	struct fb_err err = { "" };
 	struct check c;
 	struct drv d;
-	int rc;
 
-	if (wp_skip(&o, k->kind == THP))
+	if (skip_unless(uffd_wp_features(&o), k->kind == THP, false))
 		skip();
 	drv_init(&d, bytes, k->page_size, k->kind);
 	o.stop = &d.stop;
 	d.stop_after = k->stop_after;
 	if (k->inject >= 0)
 		d.hot_page = k->inject;
-	rc = uffd_wp_prepare(&w, &d.io, &o, &err);
-	if (rc)
-		fail_msg("prepare: %s", err.msg);
-	writers_start(&d);
-	rc = uffd_wp_take(w, &st, &err);
-	writers_stop(&d);
-	assert_int_equal(uffd_wp_cleanup(w), 0);
-	assert_released(&d);
-	if (k->stop_after) {
-		assert_int_equal(rc, -EINTR);
+	if (run_engine(&d, &engine_wp, &o, &st, &err)) {
 		drv_free(&d);
 		return;
 	}
-	if (rc)
-		fail_msg("take: %s", err.msg);
 	assert_int_equal(d.t0_calls, 1);
 	drv_check(&d, &c);
 	print_message("# uffd-wp %s%s %s page %llu: %llu pages, %llu faults (%llu waits), saver %llu, "
@@ -468,33 +524,6 @@ static void test_wp_interrupted(void **state)
 	run_wp(&(struct wp_case){ WP_PREPARE_PREREAD, true, ANON, 4096, -1, 100 });
 }
 
-static bool pc_skip(const struct precopy_opts *o, bool thp)
-{
-	const struct host_caps *h = probe_host();
-	const char *r = probe_uffd_unavailable_reason(h);
-	uint64_t need = precopy_features(o);
-	char names[256];
-
-	if (r) {
-		print_message("skip: %s\n", r);
-		return true;
-	}
-	if ((h->uffd_features & need) != need) {
-		print_message("skip: needs %s\n", uffd_feature_list(need & ~h->uffd_features, names,
-								      sizeof(names)));
-		return true;
-	}
-	if (!h->pagemap_scan) {
-		print_message("skip: needs PAGEMAP_SCAN (Linux 6.7+)\n");
-		return true;
-	}
-	if (thp && (!h->thp_pmd_size || !strcmp(h->thp_enabled, "never"))) {
-		print_message("skip: THP is off on this host\n");
-		return true;
-	}
-	return false;
-}
-
 struct pc_case {
 	unsigned passes;
 	uint64_t residual;
@@ -511,34 +540,22 @@ static void run_pc(const struct pc_case *k)
 		.residual_pages = k->residual,
 		.file_backed = k->kind == SHMEM,
 	};
-	struct precopy *pc = NULL;
 	struct precopy_stats st;
 	struct fb_err err = { "" };
 	struct check c;
 	struct drv d;
-	int rc;
 
-	if (pc_skip(&o, k->kind == THP))
+	if (skip_unless(precopy_features(&o), k->kind == THP, true))
 		skip();
 	drv_init(&d, bytes, k->page_size, k->kind);
 	o.stop = &d.stop;
 	d.stop_after = k->stop_after;
-	rc = precopy_prepare(&pc, &d.io, &o, &err);
-	if (rc)
-		fail_msg("prepare: %s", err.msg);
-	writers_start(&d);
-	rc = precopy_take(pc, &st, &err);
-	writers_stop(&d);
-	assert_int_equal(precopy_cleanup(pc), 0);
-	assert_released(&d);
-	if (k->stop_after) {
-		assert_int_equal(rc, -EINTR);
+	if (run_engine(&d, &engine_pc, &o, &st, &err)) {
+		/* interrupted before the final pause: no T0 */
 		assert_int_equal(d.t0_calls, 0);
 		drv_free(&d);
 		return;
 	}
-	if (rc)
-		fail_msg("take: %s", err.msg);
 	assert_int_equal(d.t0_calls, 1);
 	drv_check(&d, &c);
 	print_message("# precopy passes %u residual %llu %s page %llu: passes done %u, pages per pass",
