@@ -47,6 +47,8 @@ struct drv {
 	int64_t hot_page;          /* >= 0: writer 0 writes only this page */
 	bool t0_done;
 	unsigned t0_calls;
+	uint64_t t0_writes;        /* the writers' writes at T0, in all */
+	_Atomic int saved_once;
 	_Atomic uint64_t extra_peak;
 	/* stop the engine after this many saves (0: never) */
 	uint64_t stop_after;
@@ -90,6 +92,15 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+static uint64_t writes_now(struct drv *d)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < NWRITERS; i++)
+		n += atomic_load(&d->writes[i]);
+	return n;
+}
+
 static int drv_pause(void *ctx)
 {
 	struct drv *d = ctx;
@@ -127,6 +138,7 @@ static int drv_t0(void *ctx)
 		else
 			memset(d->truth + off, 0, SMALL);
 	}
+	d->t0_writes = writes_now(d);
 	d->t0_done = true;
 	d->t0_calls++;
 	return 0;
@@ -138,6 +150,12 @@ static int drv_save(void *ctx, uint64_t page, const void *src)
 
 	if (page >= d->npages)
 		return -ERANGE;
+	/* The first save after T0 gives the writers up to 100 ms to write
+	 * (every page is protected then, so a write is a WP fault), so that a
+	 * busy machine cannot make a snapshot that no write ran into. */
+	if (d->t0_calls && !atomic_exchange(&d->saved_once, 1))
+		for (int ms = 0; ms < 100 && writes_now(d) == d->t0_writes; ms++)
+			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	memcpy(d->sink + page * d->io.page_size, src, d->io.page_size);
 	atomic_fetch_add(&d->saves[page], 1);
 	if (d->stop_after && atomic_fetch_add(&d->nsaves, 1) + 1 >= d->stop_after)
