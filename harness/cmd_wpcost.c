@@ -204,7 +204,6 @@ static int wc_measure(const struct wc_cfg *c, bool thp, enum wc_way way, struct 
 	long pte0 = dirty_vmpte_kib(), pte1;
 	struct fb_err err = { "" };
 	char *raw, *p;
-	volatile char x = 0;
 	int uffd, rc = 0;
 
 	memset(s, 0, sizeof(*s));
@@ -223,12 +222,9 @@ static int wc_measure(const struct wc_cfg *c, bool thp, enum wc_way way, struct 
 		goto out;
 	}
 	t0 = fb_mono_ns();
-	if (way == WAY_PREREAD) {
-		for (uint64_t off = 0; off < c->size; off += 4096)
-			x ^= *(volatile char *)(p + off);
-	} else if (way == WAY_POPULATE && madvise(p, c->size, MADV_POPULATE_READ)) {
-		snprintf(why, n, "MADV_POPULATE_READ failed: %s (Linux 5.14+)", strerror(errno));
-		rc = -errno;
+	if ((way == WAY_PREREAD || way == WAY_POPULATE) &&
+	    (rc = dirty_wp_prefault(p, c->size, way == WAY_POPULATE))) {
+		snprintf(why, n, "MADV_POPULATE_READ failed: %s (Linux 5.14+)", strerror(-rc));
 		goto out;
 	}
 	t1 = fb_mono_ns();
@@ -258,7 +254,6 @@ static int wc_measure(const struct wc_cfg *c, bool thp, enum wc_way way, struct 
 	s->wp_ns = t3 - t2;
 	s->vmpte_kib = pte0 >= 0 && pte1 >= 0 ? pte1 - pte0 : -1;
 out:
-	(void)x;
 	munmap(raw, c->size + H);
 	return rc;
 }

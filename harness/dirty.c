@@ -122,6 +122,18 @@ int dirty_writeprotect(int uffd, void *start, uint64_t len, bool wp)
 	}
 }
 
+int dirty_wp_prefault(char *p, uint64_t len, bool populate)
+{
+	volatile char x = 0;
+
+	if (populate)
+		return madvise(p, len, MADV_POPULATE_READ) ? -errno : 0;
+	for (uint64_t off = 0; off < len; off += 4096)
+		x ^= *(volatile char *)(p + off);
+	(void)x;
+	return 0;
+}
+
 int dirty_pagemap_entry(const void *addr, uint64_t *entry)
 {
 	int fd = dirty_pagemap_fd();

@@ -65,6 +65,13 @@ int dirty_scan(struct dirty_scanner *ds, const char *base, uint64_t page_size, c
  * layout change in flight, mmap_changing). 0 or -errno. */
 int dirty_writeprotect(int uffd, void *start, uint64_t len, bool wp);
 
+/* Reference 001's ways to make the empty pages of a range
+ * write-protectable without WP_UNPOPULATED: read one byte of every 4K page
+ * (preread: the zero page gets mapped), or MADV_POPULATE_READ (populate,
+ * Linux 5.14). Either way the range then has ptes for UFFDIO_WRITEPROTECT
+ * to mark. 0 or -errno (the madvise's). */
+int dirty_wp_prefault(char *p, uint64_t len, bool populate);
+
 /* The /proc/self/pagemap entry of the page at addr (bit 63 present, 62
  * swapped, 57 uffd-wp, including a marker on an empty pte). 0 or -errno. */
 int dirty_pagemap_entry(const void *addr, uint64_t *entry);
