@@ -31,6 +31,7 @@ enum snap_inject {
 	SNAP_INJECT_SAVE_LATE,   /* stop-copy: PAGE saved after resume, once rewritten */
 	SNAP_INJECT_SAVE_LIVE,   /* fork: PAGE saved from the parent's live memory, once rewritten */
 	SNAP_INJECT_KILL_CHILD,  /* fork: the child is killed (SIGKILL) before it saves */
+	SNAP_INJECT_UNPROTECT_EARLY, /* uffd-wp: PAGE un-protected before its save, saved late */
 };
 
 #define SNAP_MAX_STRATEGIES 8
@@ -46,6 +47,12 @@ struct snap_config {
 	uint64_t warmup_ms, recovery_ms;
 	enum snap_inject inject;
 	uint64_t inject_page;
+	/* uffd-wp (uffd_wp.h): enum wp_prepare, --wp-prepare; --wp-single-thread */
+	unsigned wp_prepare;
+	bool wp_single_thread;
+	/* precopy (precopy.h): --precopy-passes, --precopy-residual */
+	unsigned precopy_passes;
+	uint64_t precopy_residual;
 };
 
 /* What the sink keeps; MAP_SHARED so a forked child's saves are seen. */
@@ -96,7 +103,7 @@ struct snap_strategy {
 extern const struct snap_strategy *const snap_strategies[];
 extern const unsigned snap_strategies_count;
 const struct snap_strategy *snap_strategy_find(const char *name);
-extern const struct snap_strategy snap_stop_copy, snap_fork;
+extern const struct snap_strategy snap_stop_copy, snap_fork, snap_uffd_wp, snap_precopy;
 
 /* services (cmd_snapshot.c, sink.c) */
 int snap_pause(struct snap_run *r);
