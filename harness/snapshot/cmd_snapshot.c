@@ -394,8 +394,12 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	if (e)
 		return e;
 	r->npages = r->gm.size / r->gm.page_size;
+	r->unit_bytes = (r->st->flags & SNAP_ST_SAVE_4K) && r->gm.page_size > SNAP_SUM_CHUNK
+				? SNAP_SUM_CHUNK
+				: r->gm.page_size;
+	r->nunits = r->gm.size / r->unit_bytes;
 	r->io = (struct snap_io){ .ctx = r, .base = r->gm.base, .bytes = r->gm.size,
-				  .page_size = r->gm.page_size, .vcpus = c->run.vcpus,
+				  .page_size = r->unit_bytes, .vcpus = c->run.vcpus,
 				  .pause = io_pause, .resume = io_resume, .t0 = io_t0,
 				  .save = io_save, .extra_memory = io_extra };
 	populate(&r->gm, img);

@@ -68,7 +68,8 @@ struct snap_run {
 	const struct snap_config *cfg;
 	const struct snap_strategy *st;
 	struct guest_mem gm;
-	uint64_t npages;
+	uint64_t npages;               /* guest pages (the backing's page size) */
+	uint64_t unit_bytes, nunits;   /* the save unit: io.page_size, and units in the guest */
 	struct snap_io io;
 	struct snap_writers *w;
 	/* sink (sink.c) */
@@ -89,8 +90,16 @@ struct snap_run {
 	char why[FB_ERRLEN];           /* a failed take's reason */
 };
 
+/* struct snap_strategy flags */
+enum {
+	/* saves in SNAP_SUM_CHUNK (4K) units even on a huge-page backing
+	 * (io.page_size is 4K): uffd-wp copies 4K per fault on THP */
+	SNAP_ST_SAVE_4K = 1 << 0,
+};
+
 struct snap_strategy {
 	const char *name, *summary, *needs;
+	unsigned flags;
 	int (*check)(const struct snap_config *c, struct fb_err *err);
 	const char *(*unsupported)(const struct snap_config *c, const struct host_caps *h, char *why,
 				   size_t n);
@@ -105,7 +114,8 @@ extern const unsigned snap_strategies_count;
 const struct snap_strategy *snap_strategy_find(const char *name);
 extern const struct snap_strategy snap_stop_copy, snap_fork, snap_uffd_wp, snap_precopy;
 
-/* services (cmd_snapshot.c, sink.c) */
+/* services (cmd_snapshot.c, sink.c); snap_save_page's page is in save
+ * units (io.page_size) */
 int snap_pause(struct snap_run *r);
 int snap_resume(struct snap_run *r);
 int snap_t0(struct snap_run *r);

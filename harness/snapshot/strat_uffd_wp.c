@@ -30,6 +30,8 @@ static struct wp_opts wp_opts_of(const struct snap_config *c)
 		.stop = (const volatile int *)&run_stop_sig,
 		.inject_unprotect_before_save_page =
 			c->inject == SNAP_INJECT_UNPROTECT_EARLY ? (int64_t)c->inject_page : -1,
+		/* long enough that a busy machine's vCPUs still write the page */
+		.inject_delay_ms = 100,
 	};
 }
 
@@ -64,6 +66,9 @@ static int wp_prepare(struct snap_run *r)
 		return -ENOMEM;
 	r->priv = d;
 	d->o = wp_opts_of(r->cfg);
+	/* --inject's PAGE is a guest page: its first save unit */
+	if (d->o.inject_unprotect_before_save_page >= 0)
+		d->o.inject_unprotect_before_save_page *= (int64_t)(r->gm.page_size / r->io.page_size);
 	e = uffd_wp_prepare(&d->w, &r->io, &d->o, &err);
 	if (e && err.msg[0])
 		snprintf(r->why, sizeof(r->why), "%s", err.msg);
@@ -113,6 +118,7 @@ const struct snap_strategy snap_uffd_wp = {
 	.name = "uffd-wp",
 	.summary = "write-protect all at T0; a saver saves in order, a handler saves faulted pages first",
 	.needs = "userfaultfd write-protect (UFFD_FEATURE_WP_UNPOPULATED for --wp-prepare unpopulated)",
+	.flags = SNAP_ST_SAVE_4K,
 	.unsupported = wp_unsupported,
 	.prepare = wp_prepare,
 	.take = wp_take,

@@ -40,7 +40,7 @@ wp_ok() { # backing flags...
 	shift
 	snap_ok "$T/r.json" uffd-wp "$b" "$@"
 	# every page saved exactly once, by the saver or by the fault handler
-	jq -e '[.runs[] | .strategy_data as $d | $d.pages == .verify.pages_checked
+	jq -e '[.runs[] | .strategy_data as $d | $d.pages * $d.copy_bytes_per_fault == 32 * 1048576
 		and $d.saver_saves + $d.handler_saves == $d.pages
 		and $d.wp_faults >= $d.handler_saves and $d.copy_bytes_per_fault > 0
 		and .extra_memory_peak_bytes > 0 and .extra_memory_peak_bytes <= 2 * $d.copy_bytes_per_fault] | all' \
@@ -60,7 +60,14 @@ t_uffd_wp_single_thread() {
 	jq -e '[.runs[] | .strategy_data.single_thread] | all' "$T/r.json" >/dev/null || fail "single_thread not reported"
 }
 
-t_uffd_wp_thp() { wp_ok thp; }
+t_uffd_wp_thp() {
+	need_thp
+	wp_ok thp
+	# 4K per fault on 2M pages: every huge page verified from its 512 parts
+	jq -e '[.runs[] | .strategy_data.copy_bytes_per_fault == 4096 and .verify.pages_checked == 16
+		and .strategy_data.pages == 8192] | all' "$T/r.json" >/dev/null ||
+		fail "uffd-wp on thp: $(jq -c '[.runs[0].verify, .runs[0].strategy_data.copy_bytes_per_fault]' "$T/r.json")"
+}
 t_uffd_wp_shmem() { wp_ok shmem; }
 t_uffd_wp_memfd() { wp_ok memfd --wp-prepare populate; }
 
