@@ -468,7 +468,12 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	}
 	if (r->t0_done && !te) {
 		last = atomic_load(&r->ss->last_save_ns);
-		out->snapshot_s = last > r->t0_ns ? (double)(last - r->t0_ns) / 1e9 : 0;
+		/* T0 to the last save; a strategy whose T0 closes it (precopy's
+		 * final pause) saved everything before T0: from its start then */
+		if (last > r->t0_ns)
+			out->snapshot_s = (double)(last - r->t0_ns) / 1e9;
+		else if (last > r->start_ns)
+			out->snapshot_s = (double)(last - r->start_ns) / 1e9;
 		out->pause_s = (double)pause_ns / 1e9;
 		out->wps[0] = rate(w1, w0, ts1, ts0);
 		out->wps[1] = rate(w2, w1, ts2, ts1);
