@@ -182,13 +182,23 @@ static const char *mib(struct dvec *d, char *buf, size_t n)
 	return d->n ? report_num(dvec_median(d) / (1024.0 * 1024.0), buf, n) : "–";
 }
 
-static void csv_of(const struct table *t, FILE *f)
+/* The CSV: the table's text for the configuration, its figures unrounded
+ * (%.6g; empty where a row has none), for whoever reads them further. */
+static void csv_of(const struct table *t, struct snap_rows *rs, FILE *f)
 {
-	for (size_t i = 0; i <= t->nrows; i++)
+	for (size_t i = 0; i <= t->nrows; i++) {
 		for (size_t c = 0; c < t->ncols; c++) {
-			csv_field(f, t->cell[i * t->ncols + c] ? t->cell[i * t->ncols + c] : "");
+			const char *cell = t->cell[i * t->ncols + c];
+			struct dvec *d = i && c >= 9 ? &rs->row[i - 1].fig[c - 9] : NULL;
+
+			if (d && d->n)
+				fprintf(f, "%.6g", c == 13 || c == 14 ? dvec_median(d) / (1024.0 * 1024.0)
+							       : dvec_median(d));
+			else if (!d)
+				csv_field(f, cell ? cell : "");
 			fputc(c + 1 < t->ncols ? ',' : '\n', f);
 		}
+	}
 }
 
 static const char *const heads[] = { "backing", "page", "size", "vCPUs", "workload", "sink",
@@ -301,7 +311,7 @@ static void snapshot_section(struct report *r, struct group *g)
 		t.caption = NULL;
 	t.note = strdup(r->host_line);
 	if ((f = report_open(r, "tables/snapshot.csv"))) {
-		csv_of(&t, f);
+		csv_of(&t, &rs, f);
 		report_close(r, f, "tables/snapshot.csv");
 	}
 	report_emit_table(r, &t, "snapshot", NULL, NULL);
