@@ -239,17 +239,50 @@ static int fill_table(struct table *t, struct snap_rows *rs)
 	return 0;
 }
 
+/* A configuration's words for people ("anon, 4K pages, 1G, 2 vCPUs, random
+ * writes, sink null, full speed") and for file names
+ * ("1-anon-4K-1G-2v-random-null-full", n first: always unique). */
+static void cfg_words(const char *cfg, unsigned n, char *title, size_t tn, char *slug, size_t sn)
+{
+	static const char *const fmt[] = { "%s", "%s pages", "%s", "%s vCPUs", "%s writes",
+					   "sink %s", "%s writes/s per vCPU" };
+	char *copy = strdup(cfg), *save = NULL;
+	size_t to = 0, so = (size_t)snprintf(slug, sn, "%u", n), c = 0;
+
+	title[0] = 0;
+	if (!copy)
+		return;
+	for (char *tok = strtok_r(copy, "\t", &save); tok && c < FB_ARRAY_SIZE(fmt);
+	     tok = strtok_r(NULL, "\t", &save), c++) {
+		bool full = c == 6 && !strcmp(tok, "0");
+
+		if (to < tn)
+			to += (size_t)snprintf(title + to, tn - to, "%s", c ? ", " : "");
+		if (to < tn)
+			to += (size_t)snprintf(title + to, tn - to, full ? "full speed" : fmt[c], tok);
+		if (so < sn)
+			so += (size_t)snprintf(slug + so, sn - so, "-%s%s", full ? "full" : tok,
+					       c == 3 ? "v" : "");
+	}
+	free(copy);
+	for (char *p = slug; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9') &&
+		    *p != '.')
+			*p = '-';
+}
+
 /* The throughput lines of rows [from, to) (one configuration): a data
  * block per strategy, ms from T0 and M writes/s of all vCPUs, from the
  * first repetition of its first file. */
 static void timeline_plot(struct report *r, struct snap_rows *rs, size_t from, size_t to,
 			  unsigned n)
 {
-	char rel[96], base[64], title[512], vars[2048], t1[600];
+	char rel[200], base[160], slug[120], title[400], vars[2048], t1[600];
 	size_t nseries = 0;
 	FILE *f;
 
-	snprintf(base, sizeof(base), "snapshot-timeline-%u", n);
+	cfg_words(rs->row[from].cfg, n, title, sizeof(title), slug, sizeof(slug));
+	snprintf(base, sizeof(base), "snapshot-timeline-%s", slug);
 	snprintf(rel, sizeof(rel), "plots/data/%s.dat", base);
 	if (!(f = report_open(r, rel)))
 		return;
@@ -272,10 +305,6 @@ static void timeline_plot(struct report *r, struct snap_rows *rs, size_t from, s
 	report_close(r, f, rel);
 	if (!nseries)
 		return;
-	snprintf(title, sizeof(title), "%s", rs->row[from].cfg);
-	for (char *p = title; *p; p++)
-		if (*p == '\t')
-			*p = ' ';
 	snprintf(t1, sizeof(t1), "vCPU writes around T0: %s", title);
 	report_title_vars(vars, sizeof(vars), t1, r->host_short);
 	snprintf(vars + strlen(vars), sizeof(vars) - strlen(vars), "; nseries=%zu", nseries);
