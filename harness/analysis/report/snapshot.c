@@ -159,7 +159,8 @@ static int collect(struct report *r, struct snap_rows *rs)
 		if (!w)
 			return -ENOMEM;
 		json_array_foreach(runs, j, run)
-			add_run(w, run);
+			if (json_is_object(run))
+				add_run(w, run);
 	}
 	return 0;
 }
@@ -293,13 +294,25 @@ static void timeline_plot(struct report *r, struct snap_rows *rs, size_t from, s
 		json_t *ts = json_object_get(tl, "t_seconds"), *ws = json_object_get(tl, "writes_per_second");
 		double t0 = num(tl, "t0_seconds");
 
+		size_t npoints = 0;
+
 		if (!json_is_array(ts) || !json_is_array(ws) || !isfinite(t0) ||
-		    json_array_size(ts) != json_array_size(ws) || !json_array_size(ts))
+		    json_array_size(ts) != json_array_size(ws))
+			continue;
+		for (size_t k = 0; k < json_array_size(ts); k++)
+			npoints += json_is_number(json_array_get(ts, k)) &&
+				   json_is_number(json_array_get(ws, k));
+		/* a line needs two points */
+		if (npoints < 2)
 			continue;
 		fprintf(f, "%s\"ms from T0\" \"%s\"\n", nseries ? "\n\n" : "", w->strategy);
-		for (size_t k = 0; k < json_array_size(ts); k++)
-			fprintf(f, "%.6g %.6g\n", (json_number_value(json_array_get(ts, k)) - t0) * 1e3,
-				json_number_value(json_array_get(ws, k)) / 1e6);
+		for (size_t k = 0; k < json_array_size(ts); k++) {
+			json_t *x = json_array_get(ts, k), *y = json_array_get(ws, k);
+
+			if (json_is_number(x) && json_is_number(y))
+				fprintf(f, "%.6g %.6g\n", (json_number_value(x) - t0) * 1e3,
+					json_number_value(y) / 1e6);
+		}
 		nseries++;
 	}
 	report_close(r, f, rel);
