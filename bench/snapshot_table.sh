@@ -23,13 +23,7 @@ FB=${FB_BIN:-./faultbench}
 REPS=${REPS:-3}
 
 say() { printf 'snapshot_table: %s\n' "$*" >&2; }
-# prints the command, then runs it; its exit code is the caller's
-run() {
-	printf '+' >&2
-	printf ' %q' "$@" >&2
-	printf '\n' >&2
-	"$@"
-}
+source bench/lib.sh  # run: prints the command, then runs it
 
 command -v "$FB" >/dev/null || { say "$FB: no such program (make all, or set FB_BIN)"; exit 2; }
 # the registry's names, as `faultbench snapshot --help` lists them
