@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the bench scripts (sourced): helpers with no state of their own.
 
 # prints the command (shell-quoted, "+ " first, to stderr), then runs it;

@@ -34,7 +34,9 @@ FB=${FB_BIN:-./faultbench}
 REPS=${REPS:-3} VCPUS=${VCPUS:-1} LINK_BW=${LINK_BW:-10G} LINK=${LINK:-tcp}
 
 say() { printf 'postcopy_table: %s\n' "$*" >&2; }
-source bench/lib.sh  # run: prints the command, then runs it
+# run: prints the command, then runs it
+# shellcheck source=bench/lib.sh disable=SC1091
+source bench/lib.sh
 
 command -v "$FB" >/dev/null || { say "$FB: no such program (make all, or set FB_BIN)"; exit 2; }
 if ! "$FB" run --mode help | awk '$1 == "postcopy" { found = 1 } END { exit !found }'; then

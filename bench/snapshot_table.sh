@@ -23,7 +23,9 @@ FB=${FB_BIN:-./faultbench}
 REPS=${REPS:-3}
 
 say() { printf 'snapshot_table: %s\n' "$*" >&2; }
-source bench/lib.sh  # run: prints the command, then runs it
+# run: prints the command, then runs it
+# shellcheck source=bench/lib.sh disable=SC1091
+source bench/lib.sh
 
 command -v "$FB" >/dev/null || { say "$FB: no such program (make all, or set FB_BIN)"; exit 2; }
 # the registry's names, as `faultbench snapshot --help` lists them
