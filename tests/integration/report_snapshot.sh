@@ -172,3 +172,23 @@ t_report_snapshot_suite() {
 	[ "$(tail -n +2 "$T/rep/tables/snapshot.csv" | cut -d, -f8 | sort | tr '\n' ' ')" = "$want" ] ||
 		{ cat "$T/rep/tables/snapshot.csv"; fail "the suite's report: not a row per strategy"; }
 }
+
+# bench/snapshot_table.sh, small: shellcheck clean, prints each command it
+# runs, a table row per strategy and configuration (4 configurations:
+# anon and thp, 1 and 2 vCPUs), the results in the fresh OUT it was given.
+t_snapshot_table_script() {
+	local script=${FB_ROOT:-$PWD}/bench/snapshot_table.sh n
+	if command -v shellcheck >/dev/null; then
+		shellcheck "$script" || fail "shellcheck"
+	fi
+	need_thp
+	FB_BIN=$FB SIZE=16M REPS=1 OUT=$T/bt bash "$script" >"$T/table" 2>"$T/err"
+	RC=$?
+	[ "$RC" = 0 ] || { cat "$T/err" "$T/table"; fail "snapshot_table.sh: exit $RC"; }
+	n=$(snap_strategies | wc -l)
+	[ "$(grep -c '^+ .* snapshot --strategy ' "$T/err")" = 4 ] || { cat "$T/err"; fail "not 4 printed snapshot commands"; }
+	[ "$(grep -c '^| \(anon\|thp\) |' "$T/table")" = $((4 * n)) ] || { cat "$T/table"; fail "not $((4 * n)) table rows"; }
+	[ "$(find "$T/bt" -maxdepth 1 -name 'snapshot-*.json' | wc -l)" = $((4 * n)) ] || fail "not a result file per strategy and configuration"
+	FB_BIN=$FB SIZE=16M REPS=1 OUT=$T/bt bash "$script" >/dev/null 2>&1
+	[ $? = 2 ] || fail "an OUT that exists must be refused"
+}
