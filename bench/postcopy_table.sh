@@ -34,13 +34,9 @@ FB=${FB_BIN:-./faultbench}
 REPS=${REPS:-3} VCPUS=${VCPUS:-1} LINK_BW=${LINK_BW:-10G} LINK=${LINK:-tcp}
 
 say() { printf 'postcopy_table: %s\n' "$*" >&2; }
-# prints the command, then runs it; its exit code is the caller's
-run() {
-	printf '+' >&2
-	printf ' %q' "$@" >&2
-	printf '\n' >&2
-	"$@"
-}
+# run: prints the command, then runs it
+# shellcheck source=bench/lib.sh disable=SC1091
+source bench/lib.sh
 
 command -v "$FB" >/dev/null || { say "$FB: no such program (make all, or set FB_BIN)"; exit 2; }
 if ! "$FB" run --mode help | awk '$1 == "postcopy" { found = 1 } END { exit !found }'; then

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "memory.h"
 #include "modes/mode.h"
+#include "snapshot/snap.h"
 
 /* Fields the suite runner owns, or that make no sense in a file. */
 static const char *const reserved_flags[] = { "out", "quiet", "help" };
@@ -296,10 +297,34 @@ struct axis {
 	size_t n;
 };
 
-static int make_axis(struct axis *a, const struct suite_field *f)
+static const char *snap_strategy_at(size_t i)
+{
+	return snap_strategies[i]->name;
+}
+
+/* Another command's field whose `all` is every name in that command's
+ * registry, as `mode: all` is every mode: one configuration (one result
+ * file) each, so a name added to the registry joins the suites by itself. */
+static const struct {
+	const char *command, *key;
+	const char *(*name)(size_t i);
+	const unsigned *count;
+} registries[] = {
+	{ "snapshot", "strategy", snap_strategy_at, &snap_strategies_count },
+};
+
+static int make_axis(struct axis *a, const struct suite_field *f, const char *command)
 {
 	bool all = !strcmp(f->key, "mode") && f->nvalues == 1 && !strcmp(f->values[0], "all");
 	size_t n = all ? fault_modes_count : f->nvalues;
+	const char *(*reg_name)(size_t i) = NULL;
+
+	for (size_t r = 0; r < FB_ARRAY_SIZE(registries); r++)
+		if (!strcmp(command, registries[r].command) && !strcmp(f->key, registries[r].key) &&
+		    f->nvalues == 1 && !strcmp(f->values[0], "all")) {
+			reg_name = registries[r].name;
+			n = *registries[r].count;
+		}
 
 	a->f = f;
 	a->n = n;
@@ -307,6 +332,10 @@ static int make_axis(struct axis *a, const struct suite_field *f)
 	if (!a->v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
+		if (reg_name) {
+			a->v[i].text = reg_name(i);
+			continue;
+		}
 		if (all) {
 			a->v[i].text = fault_modes[i]->name;
 			a->v[i].wildcard = true;
@@ -666,7 +695,7 @@ static int expand_matrix(struct parse_ctx *p, struct suite_matrix *m)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < m->nfields && !rc; i++, nax++)
-		rc = make_axis(&ax[i], &m->fields[i]);
+		rc = make_axis(&ax[i], &m->fields[i], command);
 	/* an odometer over the axes, the last field turning fastest */
 	while (!rc) {
 		size_t k;

@@ -21,6 +21,9 @@
  *                                 reason when absent, instead of an error
  *   command: NAME                 run `faultbench NAME` instead of `run`; its
  *                                 fields are passed as --flag value, unchecked
+ *   strategy: all                 with `command: snapshot`, every strategy of
+ *                                 its registry: one configuration (one result
+ *                                 file) each, as `mode: all` is every mode
  *
  * With `mode: all`, a configuration one mode refuses (exit 2 from `run`) is
  * recorded as skipped with that mode's reason, provided some other mode

@@ -124,6 +124,19 @@ static void set_line(FILE *f, const char *tag, const struct rset *s)
 		json_string_value(json_object_get(json_object_get(h, "kernel"), "release")) ?: "?");
 }
 
+/* Files of other commands (a snapshot's, wpcost's): their figures are not
+ * the paging rate and p99 compared here; say they were left out. */
+static void not_compared(FILE *f, const char *side, const struct rset *s, char **keys)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		n += s->it[i].doc && !keys[i];
+	if (n)
+		fprintf(f, "\nNot compared: %zu file%s in %s other than `faultbench run` results "
+			"(`faultbench report` shows them).\n", n, n == 1 ? "" : "s", side);
+}
+
 int compare_write(FILE *f, const struct rset *a, const struct rset *b)
 {
 	struct fb_config dc;
@@ -234,6 +247,8 @@ int compare_write(FILE *f, const struct rset *a, const struct rset *b)
 		}
 		fprintf(f, "%s\n", only_b ? "" : " none");
 	}
+	not_compared(f, "A", a, ka);
+	not_compared(f, "B", b, kb);
 	rc = 0;
 out:
 	for (size_t i = 0; ka && i < a->n; i++)

@@ -158,8 +158,8 @@ inject_fails() { # strategy inject page-text
 }
 
 t_stop_copy_save_late_fails_naming_the_page() {
-	# saved while vCPU 0 may be writing it: a post-T0 write, or a mix of
-	# several when the copy raced one
+	# saved while vCPU 0 may be writing it again: a post-T0 write, or a mix
+	# of several when the copy raced one
 	inject_fails stop-copy save-late:1234 "page 1234 (was saved after T0: it holds vCPU 0's write [0-9]+, made after T0|differs from its content at T0 \\(vCPU 0's slice)"
 }
 

@@ -224,6 +224,7 @@ extern const struct report_kind report_kind_wpcost;
 extern const struct report_kind report_kind_micro;
 extern const struct report_kind report_kind_anatomy;
 extern const struct report_kind report_kind_postcopy;
+extern const struct report_kind report_kind_snapshot;
 extern const struct report_kind report_kind_not_measured;
 
 #endif

@@ -14,6 +14,7 @@ const struct report_kind *const report_kinds[] = {
 	&report_kind_postcopy,      /* postcopy: latency by class, blocktime, migration: table and CDFs */
 	&report_kind_wpcost,        /* write-protect cost: table and bars */
 	&report_kind_micro,         /* micro-benchmarks: table */
+	&report_kind_snapshot,      /* live snapshots: table, throughput around T0 */
 	&report_kind_not_measured,  /* configurations that did not run */
 };
 const size_t report_kinds_count = sizeof(report_kinds) / sizeof(report_kinds[0]);
