@@ -122,6 +122,13 @@ int snap_t0(struct snap_run *r);
 int snap_save_page(struct snap_run *r, uint64_t page, const void *src);
 void snap_extra_memory(struct snap_run *r, uint64_t bytes);
 
+/* strat_uffd_wp.c, for the strategies over a uffd engine: the skip reason
+ * when uffd is closed to this user or lacks a feature of need (NULL: none);
+ * and e, with r->why set from err when the engine failed */
+const char *snap_uffd_missing(const struct snap_config *c, const struct host_caps *h,
+			      const char *strategy, uint64_t need, char *why, size_t n);
+int snap_engine_rc(struct snap_run *r, int e, const struct fb_err *err);
+
 /* sink.c */
 struct pit_ref;
 struct pit_result;

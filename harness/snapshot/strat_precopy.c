@@ -10,7 +10,6 @@
 #include "run.h"
 #include "snapshot/precopy.h"
 #include "snapshot/snap.h"
-#include "uffd.h"
 
 struct pc_data {
 	struct precopy *pc;
@@ -32,20 +31,9 @@ static const char *pc_unsupported(const struct snap_config *c, const struct host
 				  size_t n)
 {
 	struct precopy_opts o = pc_opts_of(c);
-	uint64_t need = precopy_features(&o);
-	const char *r = probe_uffd_unavailable_reason(h);
-	char names[256];
 
-	if (r) {
-		snprintf(why, n, "precopy: %s", r);
+	if (snap_uffd_missing(c, h, "precopy", precopy_features(&o), why, n))
 		return why;
-	}
-	if ((h->uffd_features & need) != need) {
-		snprintf(why, n, "precopy: needs %s (--backing %s)",
-			 uffd_feature_list(need & ~h->uffd_features, names, sizeof(names)),
-			 c->run.backing->name);
-		return why;
-	}
 	if (!h->pagemap_scan) {
 		snprintf(why, n, "precopy: needs the PAGEMAP_SCAN ioctl (Linux 6.7)");
 		return why;
@@ -57,27 +45,20 @@ static int pc_prepare(struct snap_run *r)
 {
 	struct pc_data *d = calloc(1, sizeof(*d));
 	struct fb_err err = { "" };
-	int e;
 
 	if (!d)
 		return -ENOMEM;
 	r->priv = d;
 	d->o = pc_opts_of(r->cfg);
-	e = precopy_prepare(&d->pc, &r->io, &d->o, &err);
-	if (e && err.msg[0])
-		snprintf(r->why, sizeof(r->why), "%s", err.msg);
-	return e;
+	return snap_engine_rc(r, precopy_prepare(&d->pc, &r->io, &d->o, &err), &err);
 }
 
 static int pc_take(struct snap_run *r)
 {
 	struct pc_data *d = r->priv;
 	struct fb_err err = { "" };
-	int e = precopy_take(d->pc, &d->st, &err);
 
-	if (e && err.msg[0])
-		snprintf(r->why, sizeof(r->why), "%s", err.msg);
-	return e;
+	return snap_engine_rc(r, precopy_take(d->pc, &d->st, &err), &err);
 }
 
 static int pc_cleanup(struct snap_run *r)

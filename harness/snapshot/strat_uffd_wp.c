@@ -35,32 +35,44 @@ static struct wp_opts wp_opts_of(const struct snap_config *c)
 	};
 }
 
-static const char *wp_unsupported(const struct snap_config *c, const struct host_caps *h, char *why,
-				  size_t n)
+const char *snap_uffd_missing(const struct snap_config *c, const struct host_caps *h,
+			      const char *strategy, uint64_t need, char *why, size_t n)
 {
-	struct wp_opts o = wp_opts_of(c);
-	uint64_t need = uffd_wp_features(&o);
 	const char *r = probe_uffd_unavailable_reason(h);
 	char names[256];
 
 	if (r) {
-		snprintf(why, n, "uffd-wp: %s", r);
+		snprintf(why, n, "%s: %s", strategy, r);
 		return why;
 	}
 	if ((h->uffd_features & need) != need) {
-		snprintf(why, n, "uffd-wp: needs %s (--backing %s, --wp-prepare %s)",
+		snprintf(why, n, "%s: needs %s (--backing %s)", strategy,
 			 uffd_feature_list(need & ~h->uffd_features, names, sizeof(names)),
-			 c->run.backing->name, wp_prepare_names[c->wp_prepare]);
+			 c->run.backing->name);
 		return why;
 	}
 	return NULL;
+}
+
+int snap_engine_rc(struct snap_run *r, int e, const struct fb_err *err)
+{
+	if (e && err->msg[0])
+		snprintf(r->why, sizeof(r->why), "%s", err->msg);
+	return e;
+}
+
+static const char *wp_unsupported(const struct snap_config *c, const struct host_caps *h, char *why,
+				  size_t n)
+{
+	struct wp_opts o = wp_opts_of(c);
+
+	return snap_uffd_missing(c, h, "uffd-wp", uffd_wp_features(&o), why, n);
 }
 
 static int wp_prepare(struct snap_run *r)
 {
 	struct wp_data *d = calloc(1, sizeof(*d));
 	struct fb_err err = { "" };
-	int e;
 
 	if (!d)
 		return -ENOMEM;
@@ -69,21 +81,15 @@ static int wp_prepare(struct snap_run *r)
 	/* --inject's PAGE is a guest page: its first save unit */
 	if (d->o.inject_unprotect_before_save_page >= 0)
 		d->o.inject_unprotect_before_save_page *= (int64_t)(r->gm.page_size / r->io.page_size);
-	e = uffd_wp_prepare(&d->w, &r->io, &d->o, &err);
-	if (e && err.msg[0])
-		snprintf(r->why, sizeof(r->why), "%s", err.msg);
-	return e;
+	return snap_engine_rc(r, uffd_wp_prepare(&d->w, &r->io, &d->o, &err), &err);
 }
 
 static int wp_take(struct snap_run *r)
 {
 	struct wp_data *d = r->priv;
 	struct fb_err err = { "" };
-	int e = uffd_wp_take(d->w, &d->st, &err);
 
-	if (e && err.msg[0])
-		snprintf(r->why, sizeof(r->why), "%s", err.msg);
-	return e;
+	return snap_engine_rc(r, uffd_wp_take(d->w, &d->st, &err), &err);
 }
 
 static int wp_cleanup(struct snap_run *r)
