@@ -66,6 +66,11 @@ row "snapshot: write rate 0" snapshot --write-rate 0
 row "snapshot: warm-up not a number" snapshot --warmup-ms soon
 row "snapshot: an injection for another strategy" snapshot --inject save-late:5 --strategy fork
 row "snapshot: a run flag it does not take" snapshot --mode uffd-stock
+row "snapshot: unknown WP prepare" snapshot --strategy uffd-wp --wp-prepare eager
+row "snapshot: a uffd-wp flag without uffd-wp" snapshot --wp-single-thread
+row "snapshot: precopy passes 0" snapshot --strategy precopy --precopy-passes 0
+row "snapshot: precopy residual not a number" snapshot --strategy precopy --precopy-residual many
+row "snapshot: a precopy flag without precopy" snapshot --strategy uffd-wp --precopy-passes 3
 row "zero run not a whole number of pages" run --zero-run 3K
 row "--overlap with per-vCPU uffds" run --mode uffd-stock --uffd per-vcpu --overlap --vcpus 2
 row "--per-vcpu with --overlap" run --per-vcpu --overlap

@@ -17,7 +17,9 @@
 #include "probe.h"
 #include "result.h"
 #include "snapshot/pit.h"
+#include "snapshot/precopy.h"
 #include "snapshot/snap.h"
+#include "snapshot/uffd_wp.h"
 #include "snapshot/writers.h"
 #include "timing.h"
 
@@ -42,6 +44,14 @@ static void snap_usage(FILE *f)
 		"  --write-rate R    writes per second per vCPU, 1..1000000000  [full speed]\n"
 		"  --warmup-ms MS    writing before T0, 0..600000  [200]\n"
 		"  --recovery-ms MS  writing after the snapshot ends, 0..600000  [200]\n"
+		"  uffd-wp:\n"
+		"  --wp-prepare P    unpopulated, preread or populate: how pages not mapped\n"
+		"                    at T0 get protected  [unpopulated]\n"
+		"  --wp-single-thread  one thread saves and polls faults between pages (QEMU)\n"
+		"  precopy:\n"
+		"  --precopy-passes N      passes while the vCPUs run, 1..64  [5]\n"
+		"  --precopy-residual PAGES  stop passing below this many dirty pages,\n"
+		"                    0..4294967295 (0: only --precopy-passes stops)  [256]\n"
 		"  run's flags: --size --vcpus --pin --backing --workload --seed --reps\n"
 		"               --warmup (repetitions) --out --quiet (faultbench run --help)\n"
 		"  --out FILE        with several strategies, FILE gets -STRATEGY before .json\n"
@@ -91,7 +101,8 @@ static int parse_strategies(struct snap_config *c, const char *v, struct fb_err 
 
 static int parse_inject(struct snap_config *c, const char *v, struct fb_err *err)
 {
-	const char *want = "save-late:PAGE (stop-copy), save-live:PAGE or kill-child (fork); test-only";
+	const char *want = "save-late:PAGE (stop-copy), save-live:PAGE or kill-child (fork), "
+			   "unprotect-before-save:PAGE (uffd-wp); test-only";
 	const char *colon = strchr(v, ':');
 
 	if (!strcmp(v, "kill-child")) {
@@ -104,9 +115,19 @@ static int parse_inject(struct snap_config *c, const char *v, struct fb_err *err
 		c->inject = SNAP_INJECT_SAVE_LATE;
 	else if (!strncmp(v, "save-live:", 10))
 		c->inject = SNAP_INJECT_SAVE_LIVE;
+	else if (!strncmp(v, "unprotect-before-save:", 22))
+		c->inject = SNAP_INJECT_UNPROTECT_EARLY;
 	else
 		return bad(err, "--inject", v, want);
 	return 0;
+}
+
+static bool snap_selected(const struct snap_config *c, const struct snap_strategy *s)
+{
+	for (unsigned i = 0; i < c->nstrategies; i++)
+		if (c->strategies[i] == s)
+			return true;
+	return false;
 }
 
 /* The snapshot's own flags are taken out; run's allowed ones go to
@@ -116,10 +137,14 @@ static int snap_parse(struct snap_config *c, int argc, char **argv, struct fb_er
 	char **rest = calloc((size_t)argc + 1, sizeof(char *));
 	int nrest = 0, e = 0;
 	uint64_t u;
+	const char *wp_flag = NULL, *pc_flag = NULL;
 
 	memset(c, 0, sizeof(*c));
 	c->warmup_ms = 200;
 	c->recovery_ms = 200;
+	c->wp_prepare = WP_PREPARE_UNPOPULATED;
+	c->precopy_passes = 5;
+	c->precopy_residual = 256;
 	if (!rest)
 		return -ENOMEM;
 	rest[nrest++] = argv[0];
@@ -153,6 +178,11 @@ static int snap_parse(struct snap_config *c, int argc, char **argv, struct fb_er
 			takes = false;
 			c->sink_direct = true;
 		}
+		if (!strcmp(name, "wp-single-thread")) {
+			takes = false;
+			c->wp_single_thread = true;
+			wp_flag = wp_flag ? wp_flag : "--wp-single-thread";
+		}
 		if (takes) {
 			v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!v) {
@@ -161,7 +191,7 @@ static int snap_parse(struct snap_config *c, int argc, char **argv, struct fb_er
 				break;
 			}
 		}
-		if (!strcmp(name, "sink-direct"))
+		if (!strcmp(name, "sink-direct") || !strcmp(name, "wp-single-thread"))
 			continue;
 		if (!strcmp(name, "strategy")) {
 			e = parse_strategies(c, v, err);
@@ -182,9 +212,28 @@ static int snap_parse(struct snap_config *c, int argc, char **argv, struct fb_er
 				*(name[0] == 'w' ? &c->warmup_ms : &c->recovery_ms) = u;
 		} else if (!strcmp(name, "inject")) {
 			e = parse_inject(c, v, err);
+		} else if (!strcmp(name, "wp-prepare")) {
+			unsigned k = 0;
+
+			while (k < WP_PREPARE_COUNT && strcmp(v, wp_prepare_names[k]))
+				k++;
+			if (k == WP_PREPARE_COUNT)
+				e = bad(err, "--wp-prepare", v, "unpopulated, preread or populate");
+			c->wp_prepare = k;
+			wp_flag = "--wp-prepare";
+		} else if (!strcmp(name, "precopy-passes")) {
+			if (fb_parse_u64(v, 1, PRECOPY_MAX_PASSES, &u))
+				e = bad(err, "--precopy-passes", v, "passes, 1..64");
+			c->precopy_passes = (unsigned)u;
+			pc_flag = "--precopy-passes";
+		} else if (!strcmp(name, "precopy-residual")) {
+			if (fb_parse_u64(v, 0, UINT32_MAX, &c->precopy_residual))
+				e = bad(err, "--precopy-residual", v, "pages, 0..4294967295");
+			pc_flag = "--precopy-residual";
 		} else {
 			fb_errf(err, "unknown flag '%s' for faultbench snapshot; accepted: --strategy, --sink, "
-				     "--sink-direct, --write-rate, --warmup-ms, --recovery-ms and run's --size, "
+				     "--sink-direct, --write-rate, --warmup-ms, --recovery-ms, --wp-prepare, "
+				     "--wp-single-thread, --precopy-passes, --precopy-residual and run's --size, "
 				     "--vcpus, --pin, --backing, --workload, --seed, --reps, --warmup, --out, --quiet",
 				a);
 			e = -EINVAL;
@@ -202,8 +251,16 @@ static int snap_parse(struct snap_config *c, int argc, char **argv, struct fb_er
 		c->strategies[c->nstrategies++] = &snap_stop_copy;
 	if (c->sink_direct && c->sink != SINK_FILE)
 		return fb_errf(err, "--sink-direct: needs --sink file:PATH"), -EINVAL;
+	if (wp_flag && !snap_selected(c, &snap_uffd_wp))
+		return fb_errf(err, "%s: only for --strategy uffd-wp, which is not selected", wp_flag),
+		       -EINVAL;
+	if (pc_flag && !snap_selected(c, &snap_precopy))
+		return fb_errf(err, "%s: only for --strategy precopy, which is not selected", pc_flag),
+		       -EINVAL;
 	if (c->inject != SNAP_INJECT_NONE) {
-		const char *need = c->inject == SNAP_INJECT_SAVE_LATE ? "stop-copy" : "fork";
+		const char *need = c->inject == SNAP_INJECT_SAVE_LATE       ? "stop-copy"
+				   : c->inject == SNAP_INJECT_UNPROTECT_EARLY ? "uffd-wp"
+									      : "fork";
 
 		if (c->nstrategies != 1 || strcmp(c->strategies[0]->name, need))
 			return fb_errf(err, "--inject: this injection is for --strategy %s alone", need), -EINVAL;
@@ -337,8 +394,12 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	if (e)
 		return e;
 	r->npages = r->gm.size / r->gm.page_size;
+	r->unit_bytes = (r->st->flags & SNAP_ST_SAVE_4K) && r->gm.page_size > SNAP_SUM_CHUNK
+				? SNAP_SUM_CHUNK
+				: r->gm.page_size;
+	r->nunits = r->gm.size / r->unit_bytes;
 	r->io = (struct snap_io){ .ctx = r, .base = r->gm.base, .bytes = r->gm.size,
-				  .page_size = r->gm.page_size, .vcpus = c->run.vcpus,
+				  .page_size = r->unit_bytes, .vcpus = c->run.vcpus,
 				  .pause = io_pause, .resume = io_resume, .t0 = io_t0,
 				  .save = io_save, .extra_memory = io_extra };
 	populate(&r->gm, img);
@@ -407,7 +468,12 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	}
 	if (r->t0_done && !te) {
 		last = atomic_load(&r->ss->last_save_ns);
-		out->snapshot_s = last > r->t0_ns ? (double)(last - r->t0_ns) / 1e9 : 0;
+		/* T0 to the last save; a strategy whose T0 closes it (precopy's
+		 * final pause) saved everything before T0: from its start then */
+		if (last > r->t0_ns)
+			out->snapshot_s = (double)(last - r->t0_ns) / 1e9;
+		else if (last > r->start_ns)
+			out->snapshot_s = (double)(last - r->start_ns) / 1e9;
 		out->pause_s = (double)pause_ns / 1e9;
 		out->wps[0] = rate(w1, w0, ts1, ts0);
 		out->wps[1] = rate(w2, w1, ts2, ts1);
@@ -473,6 +539,14 @@ static json_t *config_json(const struct snap_config *c, const struct snap_strate
 	json_object_set_new(j, "write_rate", json_integer((json_int_t)c->write_rate));
 	json_object_set_new(j, "warmup_ms", json_integer((json_int_t)c->warmup_ms));
 	json_object_set_new(j, "recovery_ms", json_integer((json_int_t)c->recovery_ms));
+	if (st == &snap_uffd_wp) {
+		json_object_set_new(j, "wp_prepare", json_string(wp_prepare_names[c->wp_prepare]));
+		json_object_set_new(j, "wp_single_thread", json_boolean(c->wp_single_thread));
+	}
+	if (st == &snap_precopy) {
+		json_object_set_new(j, "precopy_passes", json_integer(c->precopy_passes));
+		json_object_set_new(j, "precopy_residual", json_integer((json_int_t)c->precopy_residual));
+	}
 	return j;
 }
 

@@ -16,19 +16,37 @@
 
 /* FNV-1a over 64-bit words in four lanes: each lane is a bijection of its
  * state per word, so a change of one word always changes the sum. */
-uint64_t snap_page_sum(const void *page, uint64_t page_size)
+static uint64_t chunk_sum(const uint64_t *w, uint64_t bytes)
 {
-	const uint64_t *w = page;
 	uint64_t h[4] = { 0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL, 0x9e3779b97f4a7c15ULL,
 			  0xd6e8feb86659fd93ULL };
 
-	for (uint64_t i = 0; i < page_size / 8; i += 4) {
+	for (uint64_t i = 0; i < bytes / 8; i += 4) {
 		h[0] = (h[0] ^ w[i]) * 0x100000001b3ULL;
 		h[1] = (h[1] ^ w[i + 1]) * 0x100000001b3ULL;
 		h[2] = (h[2] ^ w[i + 2]) * 0x100000001b3ULL;
 		h[3] = (h[3] ^ w[i + 3]) * 0x100000001b3ULL;
 	}
 	return fb_mix64(h[0] ^ fb_mix64(h[1] ^ fb_mix64(h[2] ^ fb_mix64(h[3]))));
+}
+
+uint64_t snap_sum_fold(uint64_t h, uint64_t chunk)
+{
+	return fb_mix64(h ^ chunk) * 0x100000001b3ULL + chunk;
+}
+
+/* A page larger than SNAP_SUM_CHUNK is the fold of its chunks' sums, so a
+ * sink that saves a huge page in 4K parts can keep a sum per part. */
+uint64_t snap_page_sum(const void *page, uint64_t page_size)
+{
+	const uint64_t *w = page;
+	uint64_t h = SNAP_SUM_SEED;
+
+	if (page_size <= SNAP_SUM_CHUNK)
+		return chunk_sum(w, page_size);
+	for (uint64_t off = 0; off < page_size; off += SNAP_SUM_CHUNK)
+		h = snap_sum_fold(h, chunk_sum(w + off / 8, SNAP_SUM_CHUNK));
+	return h;
 }
 
 /* Per slice page, where it appears in the sequence (CSR). */

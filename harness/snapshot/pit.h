@@ -31,7 +31,13 @@ struct pit_result {
  * -errno when verification itself could not run. Not timed. */
 int pit_verify(const struct pit_ref *ref, pit_get_fn get, void *ctx, struct pit_result *res);
 
-/* The checksum the sink keeps of one page. */
+/* The checksum the sink keeps of one page. A page larger than
+ * SNAP_SUM_CHUNK sums as SNAP_SUM_SEED folded (snap_sum_fold) with the sum
+ * of each of its chunks in order, so a page saved in chunk-sized parts
+ * (uffd-wp on THP) sums the same. */
+#define SNAP_SUM_CHUNK 4096ULL
+#define SNAP_SUM_SEED 0x6a09e667f3bcc908ULL
 uint64_t snap_page_sum(const void *page, uint64_t page_size);
+uint64_t snap_sum_fold(uint64_t h, uint64_t chunk);
 
 #endif

@@ -3,7 +3,8 @@
 
 #include "snapshot/snap.h"
 
-const struct snap_strategy *const snap_strategies[] = { &snap_stop_copy, &snap_fork };
+const struct snap_strategy *const snap_strategies[] = { &snap_stop_copy, &snap_fork, &snap_uffd_wp,
+							      &snap_precopy };
 const unsigned snap_strategies_count = FB_ARRAY_SIZE(snap_strategies);
 
 const struct snap_strategy *snap_strategy_find(const char *name)

@@ -21,8 +21,8 @@ char *volatile snap_sink_tmp_path;
 
 static int shared_map(struct snap_run *r, struct fb_err *err)
 {
-	uint64_t sums = r->npages * sizeof(uint64_t);
-	uint64_t bytes = 4096 + sums + ((r->npages + 4095) & ~4095ULL);
+	uint64_t sums = r->nunits * sizeof(uint64_t);
+	uint64_t bytes = 4096 + sums + ((r->nunits + 4095) & ~4095ULL);
 	char *m;
 
 	if (r->ss) {
@@ -102,10 +102,10 @@ void sink_unmap(struct snap_run *r)
 
 int snap_save_page(struct snap_run *r, uint64_t page, const void *src)
 {
-	const uint64_t ps = r->gm.page_size;
+	const uint64_t ps = r->unit_bytes;
 	uint8_t saves;
 
-	if (page >= r->npages)
+	if (page >= r->nunits)
 		return -EINVAL;
 	if (r->sink_fd >= 0) {
 		uint64_t done = 0;
@@ -147,13 +147,21 @@ static int sink_get(void *ctx, uint64_t page, uint64_t *sum)
 {
 	struct sink_reader *sr = ctx;
 	struct snap_run *r = sr->r;
-	const uint64_t ps = r->gm.page_size;
+	const uint64_t ps = r->gm.page_size, k = ps / r->unit_bytes;
 	uint64_t done = 0;
 
-	if (!atomic_load(&r->page_saves[page]))
-		return -ENOENT;
-	if (sr->fd < 0) {
+	/* a page saved in parts: every part must be there */
+	for (uint64_t j = 0; j < k; j++)
+		if (!atomic_load(&r->page_saves[page * k + j]))
+			return -ENOENT;
+	if (sr->fd < 0 && k == 1) {
 		*sum = r->page_sum[page];
+		return 0;
+	}
+	if (sr->fd < 0) {
+		*sum = SNAP_SUM_SEED;
+		for (uint64_t j = 0; j < k; j++)
+			*sum = snap_sum_fold(*sum, r->page_sum[page * k + j]);
 		return 0;
 	}
 	while (done < ps) {

@@ -31,6 +31,7 @@ enum snap_inject {
 	SNAP_INJECT_SAVE_LATE,   /* stop-copy: PAGE saved after resume, once rewritten */
 	SNAP_INJECT_SAVE_LIVE,   /* fork: PAGE saved from the parent's live memory, once rewritten */
 	SNAP_INJECT_KILL_CHILD,  /* fork: the child is killed (SIGKILL) before it saves */
+	SNAP_INJECT_UNPROTECT_EARLY, /* uffd-wp: PAGE un-protected before its save, saved late */
 };
 
 #define SNAP_MAX_STRATEGIES 8
@@ -46,6 +47,12 @@ struct snap_config {
 	uint64_t warmup_ms, recovery_ms;
 	enum snap_inject inject;
 	uint64_t inject_page;
+	/* uffd-wp (uffd_wp.h): enum wp_prepare, --wp-prepare; --wp-single-thread */
+	unsigned wp_prepare;
+	bool wp_single_thread;
+	/* precopy (precopy.h): --precopy-passes, --precopy-residual */
+	unsigned precopy_passes;
+	uint64_t precopy_residual;
 };
 
 /* What the sink keeps; MAP_SHARED so a forked child's saves are seen. */
@@ -61,7 +68,8 @@ struct snap_run {
 	const struct snap_config *cfg;
 	const struct snap_strategy *st;
 	struct guest_mem gm;
-	uint64_t npages;
+	uint64_t npages;               /* guest pages (the backing's page size) */
+	uint64_t unit_bytes, nunits;   /* the save unit: io.page_size, and units in the guest */
 	struct snap_io io;
 	struct snap_writers *w;
 	/* sink (sink.c) */
@@ -82,8 +90,16 @@ struct snap_run {
 	char why[FB_ERRLEN];           /* a failed take's reason */
 };
 
+/* struct snap_strategy flags */
+enum {
+	/* saves in SNAP_SUM_CHUNK (4K) units even on a huge-page backing
+	 * (io.page_size is 4K): uffd-wp copies 4K per fault on THP */
+	SNAP_ST_SAVE_4K = 1 << 0,
+};
+
 struct snap_strategy {
 	const char *name, *summary, *needs;
+	unsigned flags;
 	int (*check)(const struct snap_config *c, struct fb_err *err);
 	const char *(*unsupported)(const struct snap_config *c, const struct host_caps *h, char *why,
 				   size_t n);
@@ -96,14 +112,22 @@ struct snap_strategy {
 extern const struct snap_strategy *const snap_strategies[];
 extern const unsigned snap_strategies_count;
 const struct snap_strategy *snap_strategy_find(const char *name);
-extern const struct snap_strategy snap_stop_copy, snap_fork;
+extern const struct snap_strategy snap_stop_copy, snap_fork, snap_uffd_wp, snap_precopy;
 
-/* services (cmd_snapshot.c, sink.c) */
+/* services (cmd_snapshot.c, sink.c); snap_save_page's page is in save
+ * units (io.page_size) */
 int snap_pause(struct snap_run *r);
 int snap_resume(struct snap_run *r);
 int snap_t0(struct snap_run *r);
 int snap_save_page(struct snap_run *r, uint64_t page, const void *src);
 void snap_extra_memory(struct snap_run *r, uint64_t bytes);
+
+/* strat_uffd_wp.c, for the strategies over a uffd engine: the skip reason
+ * when uffd is closed to this user or lacks a feature of need (NULL: none);
+ * and e, with r->why set from err when the engine failed */
+const char *snap_uffd_missing(const struct snap_config *c, const struct host_caps *h,
+			      const char *strategy, uint64_t need, char *why, size_t n);
+int snap_engine_rc(struct snap_run *r, int e, const struct fb_err *err);
 
 /* sink.c */
 struct pit_ref;
