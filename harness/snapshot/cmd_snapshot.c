@@ -564,7 +564,7 @@ static json_t *summary_json(struct rep_out *ro, unsigned n)
 	for (size_t f = 0; v && f < FB_ARRAY_SIZE(names); f++) {
 		for (unsigned i = 0; i < n; i++) {
 			const struct rep_out *o = &ro[i];
-			double x[] = { o->snapshot_s, o->pause_s, o->wps[0], o->wps[1], o->wps[2],
+			const double x[] = { o->snapshot_s, o->pause_s, o->wps[0], o->wps[1], o->wps[2],
 				       o->wps[1] > 0 ? o->wps[0] / o->wps[1] : 0, o->lat_p99_ns,
 				       o->extra, o->sink_bytes };
 
@@ -596,7 +596,7 @@ static int run_strategy(const struct snap_config *c, const struct snap_strategy 
 	const char *state = "ok", *why;
 	char path[4096], whybuf[FB_ERRLEN];
 	unsigned done = 0;
-	int e = 0, rc_exit = FB_EXIT_OK;
+	int e, rc_exit = FB_EXIT_OK;
 
 	memset(&r, 0, sizeof(r));
 	r.cfg = c;

@@ -100,7 +100,9 @@ int writers_start(struct snap_writers *w, const struct snap_config *c, char *bas
 	w->page_words = rc->page_size / 8;
 	w->rate_period_ns = c->write_rate ? 1000000000ULL / c->write_rate : 0;
 	w->n = rc->vcpus;
-	w->v = aligned_alloc(FB_CACHELINE, sizeof(*w->v) * rc->vcpus);
+	/* aligned_alloc wants a size that is a multiple of the alignment */
+	w->v = aligned_alloc(FB_CACHELINE, (sizeof(*w->v) * rc->vcpus + FB_CACHELINE - 1) &
+				 ~(size_t)(FB_CACHELINE - 1));
 	if (!w->v)
 		return fb_errf(err, "out of memory for %u writers", rc->vcpus), -ENOMEM;
 	memset(w->v, 0, sizeof(*w->v) * rc->vcpus);

@@ -337,8 +337,13 @@ static void snapshot_section(struct report *r, struct group *g)
 	(void)g; /* once per set */
 	fprintf(r->md, "## Live snapshots\n\n");
 	fprintf(r->html, "<h2>Live snapshots</h2>\n");
-	if (collect(r, &rs) || (rs.n && (qsort(rs.row, rs.n, sizeof(rs.row[0]), by_cfg), 0)) ||
-	    fill_table(&t, &rs)) {
+	if (collect(r, &rs)) {
+		r->rc = r->rc ? r->rc : -ENOMEM;
+		goto out;
+	}
+	if (rs.n)
+		qsort(rs.row, rs.n, sizeof(rs.row[0]), by_cfg);
+	if (fill_table(&t, &rs)) {
 		r->rc = r->rc ? r->rc : -ENOMEM;
 		goto out;
 	}
