@@ -376,7 +376,7 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	const struct snap_config *c = r->cfg;
 	struct snap_writers w;
 	struct snap_timeline tl;
-	struct pit_result pr;
+	struct pit_result pr = { 0 };
 	struct hist lat;
 	uint64_t ts0 = 0, w0 = 0, ts1 = 0, w1 = 0, ts2 = 0, w2 = 0, ts3 = 0, w3 = 0, pause_ns = 0, last;
 	uint32_t *seqs[FB_MAX_VCPUS];

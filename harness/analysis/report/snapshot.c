@@ -260,7 +260,8 @@ static void cfg_words(const char *cfg, unsigned n, char *title, size_t tn, char 
 		if (to < tn)
 			to += (size_t)snprintf(title + to, tn - to, "%s", c ? ", " : "");
 		if (to < tn)
-			to += (size_t)snprintf(title + to, tn - to, full ? "full speed" : fmt[c], tok);
+			to += full ? (size_t)snprintf(title + to, tn - to, "full speed") :
+				     (size_t)snprintf(title + to, tn - to, fmt[c], tok);
 		if (so < sn)
 			so += (size_t)snprintf(slug + so, sn - so, "-%s%s", full ? "full" : tok,
 					       c == 3 ? "v" : "");
