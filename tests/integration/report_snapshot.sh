@@ -85,15 +85,23 @@ t_report_snapshot_plot() {
 	dat=$(ls "$T/rep/plots/data"/snapshot-timeline-1-*.dat 2>/dev/null | head -1)
 	[ -s "$dat" ] || { ls -R "$T/rep/plots"; fail "no plot data"; }
 	! ls "$T/rep/plots/data"/snapshot-timeline-2-* >/dev/null 2>&1 || fail "one configuration, more than one plot"
-	names=$(sed -n 's/^"ms from T0" "\(.*\)"$/\1/p' "$dat" | sort | tr '\n' ' ')
+	names=$(sed -n 's/^"ms from start" "\(.*\)"$/\1/p' "$dat" | sort | tr '\n' ' ')
 	[ "$names" = "$(snap_strategies | sort | tr '\n' ' ')" ] || fail "plot lines '$names', not one per strategy"
-	awk '/^"ms from T0"/ { if (blk && !(n > 2 && neg && pos)) bad = bad " " blk; blk = $4; n = 0; neg = pos = 0; prev = ""; next }
+	awk '/^"ms from start"/ { if (blk && !(n > 2 && neg && pos)) bad = bad " " blk; blk = $4; n = 0; neg = pos = 0; prev = ""; next }
 		NF == 2 { if (prev != "" && $1 <= prev) { print "time not increasing in " blk ": " prev " then " $1; exit 1 }
 			  if ($2 < 0) { print "negative throughput in " blk; exit 1 }
 			  prev = $1; n++; if ($1 < 0) neg = 1; else pos = 1 }
 		END { if (blk && !(n > 2 && neg && pos)) bad = bad " " blk
-		      if (bad != "") { print "lines without samples on both sides of T0:" bad; exit 1 } }' "$dat" ||
+		      if (bad != "") { print "lines without samples on both sides of the start:" bad; exit 1 } }' "$dat" ||
 		fail "plot data"
+	# files before timeline.start_seconds: aligned at T0, still drawn
+	for f in "$T/set"/*.json; do
+		jq 'del(.runs[].timeline.start_seconds)' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+	done
+	fbrun report "$T/set" --out "$T/rep-old" --quiet
+	expect_rc 0 "report of files without start_seconds"
+	[ "$(grep -c '^"ms from start"' "$T/rep-old/plots/data/$(basename "$dat")")" = "$(snap_strategies | wc -l)" ] ||
+		fail "files without start_seconds: not one line per strategy"
 	if command -v gnuplot >/dev/null; then
 		[ -s "$T/rep/plots/$(basename "${dat%.dat}").png" ] || [ -s "$T/rep/plots/$(basename "${dat%.dat}").svg" ] ||
 			fail "gnuplot is here but drew no snapshot plot"
