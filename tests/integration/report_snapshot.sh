@@ -182,21 +182,26 @@ t_report_snapshot_suite() {
 }
 
 # bench/snapshot_table.sh, small: shellcheck clean, prints each command it
-# runs, a table row per strategy and configuration (4 configurations:
-# anon and thp, 1 and 2 vCPUs), the results in the fresh OUT it was given.
+# runs, a table row per strategy and configuration (8 configurations: two
+# sizes, anon and thp, 1 and 2 vCPUs), the results in the fresh OUT it was
+# given; a size that is no size, or an OUT that exists, is refused.
 t_snapshot_table_script() {
 	local script=${FB_ROOT:-$PWD}/bench/snapshot_table.sh n
 	if command -v shellcheck >/dev/null; then
 		shellcheck "$script" || fail "shellcheck"
 	fi
 	need_thp
-	FB_BIN=$FB SIZE=16M REPS=1 OUT=$T/bt bash "$script" >"$T/table" 2>"$T/err"
+	FB_BIN=$FB SIZES="16M 32M" REPS=1 OUT=$T/bt bash "$script" >"$T/table" 2>"$T/err"
 	RC=$?
 	[ "$RC" = 0 ] || { cat "$T/err" "$T/table"; fail "snapshot_table.sh: exit $RC"; }
 	n=$(snap_strategies | wc -l)
-	[ "$(grep -c '^+ .* snapshot --strategy ' "$T/err")" = 4 ] || { cat "$T/err"; fail "not 4 printed snapshot commands"; }
-	[ "$(grep -c '^| \(anon\|thp\) |' "$T/table")" = $((4 * n)) ] || { cat "$T/table"; fail "not $((4 * n)) table rows"; }
-	[ "$(find "$T/bt" -maxdepth 1 -name 'snapshot-*.json' | wc -l)" = $((4 * n)) ] || fail "not a result file per strategy and configuration"
+	[ "$(grep -c '^+ .* snapshot --strategy ' "$T/err")" = 8 ] || { cat "$T/err"; fail "not 8 printed snapshot commands"; }
+	[ "$(grep -c '^| \(anon\|thp\) |' "$T/table")" = $((8 * n)) ] || { cat "$T/table"; fail "not $((8 * n)) table rows"; }
+	[ "$(grep -c '^| \(anon\|thp\) | [^|]* | 32M |' "$T/table")" = $((4 * n)) ] || { cat "$T/table"; fail "not $((4 * n)) rows of 32M"; }
+	[ "$(find "$T/bt" -maxdepth 1 -name 'snapshot-*.json' | wc -l)" = $((8 * n)) ] || fail "not a result file per strategy and configuration"
 	FB_BIN=$FB SIZE=16M REPS=1 OUT=$T/bt bash "$script" >/dev/null 2>&1
 	[ $? = 2 ] || fail "an OUT that exists must be refused"
+	FB_BIN=$FB SIZES="16M lots" REPS=1 OUT=$T/bt2 bash "$script" >/dev/null 2>"$T/err2"
+	[ $? = 2 ] || fail "SIZES 'lots' must be refused"
+	grep -q "SIZES: 'lots'" "$T/err2" || fail "the error must name SIZES: $(cat "$T/err2")"
 }
