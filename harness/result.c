@@ -114,7 +114,7 @@ static json_t *verify_json(const struct verify_result *v)
 			 "message", v->message);
 }
 
-static json_t *mapped_json(const struct mapped *m)
+json_t *mapped_to_json(const struct mapped *m)
 {
 	double frac = mapped_huge_fraction(m);
 	char unit[16];
@@ -175,7 +175,7 @@ static json_t *rep_json(const struct rep_result *rr)
 		json_object_set_new(agg, "paging_rate_usable_gibps", json_real(rr->rate_usable_gibps));
 		json_object_set_new(json_object_get(o, "setup"), "mode_setup_seconds",
 				    json_real((double)rr->mode_setup_ns / 1e9));
-		json_object_set_new(o, "mapped", mapped_json(&rr->mapped));
+		json_object_set_new(o, "mapped", mapped_to_json(&rr->mapped));
 	}
 	if (o && rr->mode_data)
 		json_object_set(o, "mode_data", rr->mode_data);

@@ -31,6 +31,9 @@ json_t *hist_to_json(const struct hist *h, int with_buckets);
 json_t *handlers_json(const struct fb_config *cfg, const struct handler_seen *hs);
 json_t *handler_cpus_json(const struct fb_config *cfg, const int *cpus);
 json_t *anatomy_json(const struct rep_anatomy *ra);
+struct mapped;
+/* runs[].mapped (results/schema.json) */
+json_t *mapped_to_json(const struct mapped *m);
 /* The temp file being written, for the signal handler to remove. */
 extern char *volatile result_tmp_path;
 

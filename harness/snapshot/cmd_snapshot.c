@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "mapped.h"
 #include "probe.h"
 #include "result.h"
 #include "snapshot/pit.h"
@@ -345,7 +346,28 @@ static void populate(struct guest_mem *gm, const struct image *img)
 	image_pool_destroy(&pl);
 }
 
-static json_t *timeline_json(const struct snap_timeline *tl, uint64_t t0_ns, uint64_t end_ns)
+/* What the kernel mapped for the guest (every page counts as touched):
+ * whether a THP guest really was on 2M pages decides what a COW or a
+ * write-protect fault copies. Allocates: untimed. */
+static void measure_mapped(struct mapped *m, const struct guest_mem *gm)
+{
+	uint64_t npages = gm->size / gm->page_size, nw = (npages + 63) / 64;
+	uint64_t *all = malloc(nw * sizeof(*all));
+
+	mapped_init(m, gm->page_size);
+	if (!all) {
+		snprintf(m->reason, sizeof(m->reason), "out of memory");
+		return;
+	}
+	memset(all, 0xff, nw * sizeof(*all));
+	if (npages % 64)
+		all[nw - 1] = (1ULL << (npages % 64)) - 1;
+	mapped_measure(m, gm->base, gm->size, gm->page_size, all, npages);
+	free(all);
+}
+
+static json_t *timeline_json(const struct snap_timeline *tl, uint64_t start_ns, uint64_t t0_ns,
+			     uint64_t end_ns)
 {
 	json_t *t = json_array(), *wps = json_array();
 	uint64_t prev_t = 0, prev_w = 0;
@@ -360,8 +382,12 @@ static json_t *timeline_json(const struct snap_timeline *tl, uint64_t t0_ns, uin
 		prev_t = tl->t_ns[s];
 		prev_w = sum;
 	}
-	return json_pack("{s:f, s:f, s:f, s:o, s:o}", "interval_seconds", (double)tl->interval_ns / 1e9,
-			 "t0_seconds", (double)(t0_ns - tl->t_start_ns) / 1e9, "end_seconds",
+	/* start: the snapshot began (take() called); t0: its consistency
+	 * point, the same moment but for precopy, whose final pause is T0 */
+	return json_pack("{s:f, s:f, s:f, s:f, s:o, s:o}", "interval_seconds",
+			 (double)tl->interval_ns / 1e9, "start_seconds",
+			 (double)(start_ns - tl->t_start_ns) / 1e9, "t0_seconds",
+			 (double)(t0_ns - tl->t_start_ns) / 1e9, "end_seconds",
 			 (double)(end_ns - tl->t_start_ns) / 1e9, "t_seconds", t, "writes_per_second", wps);
 }
 
@@ -377,6 +403,7 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	struct snap_writers w;
 	struct snap_timeline tl;
 	struct pit_result pr = { 0 };
+	struct mapped map0, map1;
 	struct hist lat;
 	uint64_t ts0 = 0, w0 = 0, ts1 = 0, w1 = 0, ts2 = 0, w2 = 0, ts3 = 0, w3 = 0, pause_ns = 0, last;
 	uint32_t *seqs[FB_MAX_VCPUS];
@@ -406,8 +433,10 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	e = sink_open(r, err);
 	if (!e && r->st->prepare && (e = r->st->prepare(r)))
 		fb_errf(err, "%s: prepare: %s", r->st->name, r->why[0] ? r->why : strerror(-e));
-	if (!e)
+	if (!e) {
+		measure_mapped(&map0, &r->gm);
 		e = writers_start(&w, c, r->gm.base, err);
+	}
 	if (!e && (e = timeline_start(&tl, &w, 1000000)))
 		fb_errf(err, "timeline sampler: %s", strerror(-e));
 	if (!e) {
@@ -430,6 +459,8 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	writers_resume(&w);
 	writers_stop(&w);
 	timeline_stop(&tl);
+	if (!e)
+		measure_mapped(&map1, &r->gm);
 	sd = !e && !te && r->st->report ? r->st->report(r) : NULL;
 	if (r->st->cleanup)
 		r->st->cleanup(r);
@@ -482,7 +513,7 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 		out->extra = (double)r->extra_peak_bytes;
 		out->sink_bytes = (double)atomic_load(&r->ss->sink_bytes);
 		out->j = json_pack("{s:f, s:f, s:{s:f, s:f, s:f}, s:o, s:I, s:I, s:I,"
-				   " s:{s:b, s:I, s:I, s:I, s:s?}, s:o, s:o}",
+				   " s:{s:b, s:I, s:I, s:I, s:s?}, s:{s:o, s:o}, s:o, s:o}",
 				   "snapshot_seconds", out->snapshot_s, "pause_seconds", out->pause_s,
 				   "writes_per_second", "before", out->wps[0], "during", out->wps[1],
 				   "after", out->wps[2], "write_lat_ns", hist_to_json(&lat, 1),
@@ -492,7 +523,9 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 				   "verify", "ok", e == 0 || e != -EIO, "pages_checked", (json_int_t)pr.checked,
 				   "mismatches", (json_int_t)pr.mismatches, "missing", (json_int_t)pr.missing,
 				   "first_mismatch", pr.first[0] ? pr.first : NULL,
-				   "timeline", timeline_json(&tl, r->t0_ns, ts2),
+				   "mapped", "at_start", mapped_to_json(&map0), "at_end",
+				   mapped_to_json(&map1),
+				   "timeline", timeline_json(&tl, r->start_ns, r->t0_ns, ts2),
 				   "strategy_data", sd ? sd : json_object());
 	} else {
 		json_decref(sd);

@@ -99,4 +99,5 @@ const struct snap_strategy snap_precopy = {
 	.take = pc_take,
 	.cleanup = pc_cleanup,
 	.report = pc_report,
+	.flags = SNAP_ST_SAVE_4K,
 };

@@ -85,15 +85,23 @@ t_report_snapshot_plot() {
 	dat=$(ls "$T/rep/plots/data"/snapshot-timeline-1-*.dat 2>/dev/null | head -1)
 	[ -s "$dat" ] || { ls -R "$T/rep/plots"; fail "no plot data"; }
 	! ls "$T/rep/plots/data"/snapshot-timeline-2-* >/dev/null 2>&1 || fail "one configuration, more than one plot"
-	names=$(sed -n 's/^"ms from T0" "\(.*\)"$/\1/p' "$dat" | sort | tr '\n' ' ')
+	names=$(sed -n 's/^"ms from start" "\(.*\)"$/\1/p' "$dat" | sort | tr '\n' ' ')
 	[ "$names" = "$(snap_strategies | sort | tr '\n' ' ')" ] || fail "plot lines '$names', not one per strategy"
-	awk '/^"ms from T0"/ { if (blk && !(n > 2 && neg && pos)) bad = bad " " blk; blk = $4; n = 0; neg = pos = 0; prev = ""; next }
+	awk '/^"ms from start"/ { if (blk && !(n > 2 && neg && pos)) bad = bad " " blk; blk = $4; n = 0; neg = pos = 0; prev = ""; next }
 		NF == 2 { if (prev != "" && $1 <= prev) { print "time not increasing in " blk ": " prev " then " $1; exit 1 }
 			  if ($2 < 0) { print "negative throughput in " blk; exit 1 }
 			  prev = $1; n++; if ($1 < 0) neg = 1; else pos = 1 }
 		END { if (blk && !(n > 2 && neg && pos)) bad = bad " " blk
-		      if (bad != "") { print "lines without samples on both sides of T0:" bad; exit 1 } }' "$dat" ||
+		      if (bad != "") { print "lines without samples on both sides of the start:" bad; exit 1 } }' "$dat" ||
 		fail "plot data"
+	# files before timeline.start_seconds: aligned at T0, still drawn
+	for f in "$T/set"/*.json; do
+		jq 'del(.runs[].timeline.start_seconds)' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+	done
+	fbrun report "$T/set" --out "$T/rep-old" --quiet
+	expect_rc 0 "report of files without start_seconds"
+	[ "$(grep -c '^"ms from start"' "$T/rep-old/plots/data/$(basename "$dat")")" = "$(snap_strategies | wc -l)" ] ||
+		fail "files without start_seconds: not one line per strategy"
 	if command -v gnuplot >/dev/null; then
 		[ -s "$T/rep/plots/$(basename "${dat%.dat}").png" ] || [ -s "$T/rep/plots/$(basename "${dat%.dat}").svg" ] ||
 			fail "gnuplot is here but drew no snapshot plot"
@@ -174,21 +182,26 @@ t_report_snapshot_suite() {
 }
 
 # bench/snapshot_table.sh, small: shellcheck clean, prints each command it
-# runs, a table row per strategy and configuration (4 configurations:
-# anon and thp, 1 and 2 vCPUs), the results in the fresh OUT it was given.
+# runs, a table row per strategy and configuration (8 configurations: two
+# sizes, anon and thp, 1 and 2 vCPUs), the results in the fresh OUT it was
+# given; a size that is no size, or an OUT that exists, is refused.
 t_snapshot_table_script() {
 	local script=${FB_ROOT:-$PWD}/bench/snapshot_table.sh n
 	if command -v shellcheck >/dev/null; then
 		shellcheck "$script" || fail "shellcheck"
 	fi
 	need_thp
-	FB_BIN=$FB SIZE=16M REPS=1 OUT=$T/bt bash "$script" >"$T/table" 2>"$T/err"
+	FB_BIN=$FB SIZES="16M 32M" REPS=1 OUT=$T/bt bash "$script" >"$T/table" 2>"$T/err"
 	RC=$?
 	[ "$RC" = 0 ] || { cat "$T/err" "$T/table"; fail "snapshot_table.sh: exit $RC"; }
 	n=$(snap_strategies | wc -l)
-	[ "$(grep -c '^+ .* snapshot --strategy ' "$T/err")" = 4 ] || { cat "$T/err"; fail "not 4 printed snapshot commands"; }
-	[ "$(grep -c '^| \(anon\|thp\) |' "$T/table")" = $((4 * n)) ] || { cat "$T/table"; fail "not $((4 * n)) table rows"; }
-	[ "$(find "$T/bt" -maxdepth 1 -name 'snapshot-*.json' | wc -l)" = $((4 * n)) ] || fail "not a result file per strategy and configuration"
+	[ "$(grep -c '^+ .* snapshot --strategy ' "$T/err")" = 8 ] || { cat "$T/err"; fail "not 8 printed snapshot commands"; }
+	[ "$(grep -c '^| \(anon\|thp\) |' "$T/table")" = $((8 * n)) ] || { cat "$T/table"; fail "not $((8 * n)) table rows"; }
+	[ "$(grep -c '^| \(anon\|thp\) | [^|]* | 32M |' "$T/table")" = $((4 * n)) ] || { cat "$T/table"; fail "not $((4 * n)) rows of 32M"; }
+	[ "$(find "$T/bt" -maxdepth 1 -name 'snapshot-*.json' | wc -l)" = $((8 * n)) ] || fail "not a result file per strategy and configuration"
 	FB_BIN=$FB SIZE=16M REPS=1 OUT=$T/bt bash "$script" >/dev/null 2>&1
 	[ $? = 2 ] || fail "an OUT that exists must be refused"
+	FB_BIN=$FB SIZES="16M lots" REPS=1 OUT=$T/bt2 bash "$script" >/dev/null 2>"$T/err2"
+	[ $? = 2 ] || fail "SIZES 'lots' must be refused"
+	grep -q "SIZES: 'lots'" "$T/err2" || fail "the error must name SIZES: $(cat "$T/err2")"
 }

@@ -77,7 +77,8 @@ pc_ok() { # backing flags...
 	snap_ok "$T/r.json" precopy "$b" "$@"
 	# pass 1 saves every page; the sink holds every save, repeats counted
 	jq -e '[.runs[] | .strategy_data as $d | $d.passes >= 1 and $d.passes <= $d.passes_max
-		and ($d.pass_pages | length) == $d.passes and $d.pass_pages[0] == .verify.pages_checked
+		and ($d.pass_pages | length) == $d.passes
+		and $d.pass_pages[0] * $d.copy_bytes_per_page == 32 * 1048576
 		and $d.pages_saved == ($d.pass_pages | add) + $d.final_pages
 		and .pages_saved == $d.pages_saved and .pause_seconds > 0] | all' "$T/r.json" >/dev/null ||
 		fail "precopy/$b $*: $(jq -c '.runs[0].strategy_data' "$T/r.json")"
@@ -97,11 +98,24 @@ t_precopy_residual_stop() {
 		fail "the residual did not stop the passes: $(jq -c '[.runs[].strategy_data.passes]' "$T/r.json")"
 }
 
-t_precopy_thp() { pc_ok thp --precopy-passes 2; }
+t_precopy_thp() {
+	need_thp
+	# 4K units on 2M pages: a page written between passes costs 4K, and a
+	# few paced writes dirty a few 4K units, not 512 each
+	pc_ok thp --precopy-passes 2 --precopy-residual 0 --write-rate 200
+	jq -e '[.runs[] | .strategy_data.copy_bytes_per_page == 4096
+		and .strategy_data.pass_pages[1] < 512] | all' "$T/r.json" >/dev/null ||
+		fail "precopy on thp: $(jq -c '[.runs[].strategy_data | [.copy_bytes_per_page, .pass_pages]]' "$T/r.json")"
+}
 t_precopy_shmem() { pc_ok shmem --precopy-passes 2; }
 
 t_stop_copy_anon() {
 	snap_ok "$T/r.json" stop-copy anon
+	# what the kernel mapped, before and after: 4K pages, nothing huge
+	jq -e '[.runs[] | .mapped.at_start.method == "pagemap_scan" or .mapped.at_start.method == "smaps"]
+		| all' "$T/r.json" >/dev/null || fail "mapped not measured: $(jq -c '.runs[0].mapped' "$T/r.json")"
+	jq -e '[.runs[] | .mapped[] | .huge_bytes == 0 and .base_bytes == 32 * 1048576] | all' "$T/r.json" \
+		>/dev/null || fail "anon 4K mapped: $(jq -c '.runs[0].mapped' "$T/r.json")"
 	jq -e '[.runs[] | .pause_seconds > 0 and .extra_memory_peak_bytes == 0] | all' "$T/r.json" >/dev/null ||
 		fail "stop-copy must pause and add no memory"
 }
@@ -144,9 +158,10 @@ t_each_strategy_its_own_file() {
 	[ ! -e "$T/r.json" ] || fail "a file under the plain name too"
 }
 
-inject_fails() { # strategy inject page-text
-	fbrun snapshot --strategy "$1" --size 16M --vcpus 2 --workload random --reps 1 --warmup 0 \
-		--warmup-ms 20 --recovery-ms 0 --inject "$2" --sink file:"$T/img" --out "$T/r.json"
+inject_fails() { # strategy inject page-text [backing]
+	fbrun snapshot --strategy "$1" --backing "${4:-anon}" --size 16M --vcpus 2 --workload random \
+		--reps 1 --warmup 0 --warmup-ms 20 --recovery-ms 0 --inject "$2" --sink file:"$T/img" \
+		--out "$T/r.json"
 	expect_rc 1 "--inject $2"
 	snap_validate "$T/r.json"
 	grep -Eq "$3" "$T/out" || fail "the error must name the page: $(cat "$T/out")"
@@ -172,6 +187,12 @@ t_fork_save_live_fails_naming_the_page() {
 
 t_uffd_wp_unprotect_before_save_fails_naming_the_page() {
 	inject_fails uffd-wp unprotect-before-save:2000 "page 2000 (was saved after T0: it holds vCPU 0's write|differs from its content at T0 \\(vCPU 0's slice)"
+}
+
+t_uffd_wp_thp_unprotect_before_save_fails_naming_the_page() {
+	need_thp
+	# PAGE is a 2M guest page; its first 4K unit is un-protected early
+	inject_fails uffd-wp unprotect-before-save:5 "page 5 (was saved after T0: it holds vCPU 1's write|differs from its content at T0 \\(vCPU 1's slice)" thp
 }
 
 t_fork_child_killed_is_reaped_and_named() {

@@ -274,7 +274,7 @@ static void cfg_words(const char *cfg, unsigned n, char *title, size_t tn, char 
 }
 
 /* The throughput lines of rows [from, to) (one configuration): a data
- * block per strategy, ms from T0 and M writes/s of all vCPUs, from the
+ * block per strategy, ms from the snapshot's start and M writes/s of all vCPUs, from the
  * first repetition of its first file. */
 static void timeline_plot(struct report *r, struct snap_rows *rs, size_t from, size_t to,
 			  unsigned n)
@@ -293,8 +293,9 @@ static void timeline_plot(struct report *r, struct snap_rows *rs, size_t from, s
 		json_t *run = json_array_get(json_object_get(r->s->it[w->first].doc, "runs"), 0);
 		json_t *tl = json_object_get(run, "timeline");
 		json_t *ts = json_object_get(tl, "t_seconds"), *ws = json_object_get(tl, "writes_per_second");
-		double t0 = num(tl, "t0_seconds");
-
+		/* aligned at the snapshot's start; older files have only T0 */
+		double t0 = isfinite(num(tl, "start_seconds")) ? num(tl, "start_seconds")
+							       : num(tl, "t0_seconds");
 		size_t npoints = 0;
 
 		if (!json_is_array(ts) || !json_is_array(ws) || !isfinite(t0) ||
@@ -306,7 +307,7 @@ static void timeline_plot(struct report *r, struct snap_rows *rs, size_t from, s
 		/* a line needs two points */
 		if (npoints < 2)
 			continue;
-		fprintf(f, "%s\"ms from T0\" \"%s\"\n", nseries ? "\n\n" : "", w->strategy);
+		fprintf(f, "%s\"ms from start\" \"%s\"\n", nseries ? "\n\n" : "", w->strategy);
 		for (size_t k = 0; k < json_array_size(ts); k++) {
 			json_t *x = json_array_get(ts, k), *y = json_array_get(ws, k);
 
@@ -319,7 +320,7 @@ static void timeline_plot(struct report *r, struct snap_rows *rs, size_t from, s
 	report_close(r, f, rel);
 	if (!nseries)
 		return;
-	snprintf(t1, sizeof(t1), "vCPU writes around T0: %s", title);
+	snprintf(t1, sizeof(t1), "vCPU writes around the snapshot: %s", title);
 	report_title_vars(vars, sizeof(vars), t1, r->host_short);
 	snprintf(vars + strlen(vars), sizeof(vars) - strlen(vars), "; nseries=%zu", nseries);
 	if (report_plot(r, "snapshot-timeline", base, rel, vars))
