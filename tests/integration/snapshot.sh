@@ -144,6 +144,22 @@ t_each_strategy_its_own_file() {
 	[ ! -e "$T/r.json" ] || fail "a file under the plain name too"
 }
 
+# fork time per GiB in the summary (the issue's Redis figure): the median of
+# the runs' fork_ns_per_gib, in seconds, for fork only
+t_fork_seconds_per_gib_in_summary() {
+	fbrun snapshot --quiet --strategy stop-copy,fork --size 16M --vcpus 2 --reps 3 --warmup 0 \
+		--warmup-ms 20 --recovery-ms 0 --out "$T/r.json"
+	expect_rc 0 "stop-copy and fork"
+	snap_validate "$T/r-fork.json"
+	jq -e '([.runs[].strategy_data.fork_ns_per_gib / 1e9] | sort) as $v | .summary.fork_seconds_per_gib as $s
+		| $s.n == 3 and $s.unit == "s/GiB" and $s.min == $v[0] and $s.max == $v[2]
+		and (($s.median - $v[1]) | fabs) <= 1e-9 * $v[1] and $s.median > 0' "$T/r-fork.json" >/dev/null ||
+		fail "fork: $(jq -c '[.summary.fork_seconds_per_gib, [.runs[].strategy_data.fork_ns_per_gib]]' "$T/r-fork.json")"
+	jq -e '.summary | has("fork_seconds_per_gib") | not' "$T/r-stop-copy.json" >/dev/null ||
+		fail "stop-copy has a fork time"
+	jq -e '.status.wp_pages_left == 0' "$T/r-fork.json" "$T/r-stop-copy.json" >/dev/null || fail "wp_pages_left"
+}
+
 inject_fails() { # strategy inject page-text
 	fbrun snapshot --strategy "$1" --size 16M --vcpus 2 --workload random --reps 1 --warmup 0 \
 		--warmup-ms 20 --recovery-ms 0 --inject "$2" --sink file:"$T/img" --out "$T/r.json"
