@@ -227,7 +227,7 @@ t_report_snapshot_schema_checked() {
 	fbrun suite "$T/s.suite" --out "$T/suite" --quiet
 	expect_rc 0 "the suite"
 	f=$(jq -r '.configurations[0].file' "$T/suite/index.json")
-	[ "$(jq -r '.configurations[0].command' "$T/suite/index.json")" = snapshot ] && [ -s "$T/suite/$f" ] ||
+	{ [ "$(jq -r '.configurations[0].command' "$T/suite/index.json")" = snapshot ] && [ -s "$T/suite/$f" ]; } ||
 		fail "the suite's snapshot file: $(jq -c '.configurations[0]' "$T/suite/index.json")"
 	jq '.summary.sink_bytes.n = -1' "$T/suite/$f" >"$T/f" && mv "$T/f" "$T/suite/$f"
 	fbrun report "$T/suite" --out "$T/rbi" --quiet

@@ -226,20 +226,26 @@ t_sink_direct() {
 	[ -s "$T/img" ] || fail "no file"
 }
 
+# A long snapshot of strategy st to a file sink, in the background ($pid),
+# some way into it (its sink file open, then 0.3 s).
+snap_mid() { # strategy
+	rm -f "$T/r.json"
+	"$FB" snapshot --quiet --strategy "$1" --size 512M --vcpus 2 --reps 50 --warmup 0 --warmup-ms 50 \
+		--recovery-ms 0 --sink file:"$T/img" --out "$T/r.json" >"$T/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 200); do ls "$T"/img.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
+	sleep 0.3
+}
+
 # The first SIGINT stops the strategy in progress: its cleanup runs (no
 # child, no write-protected page, no sink file), the repetition is dropped,
 # the result says "interrupted" with the finished repetitions, exit 130.
 t_sigint_mid_snapshot_leaves_nothing() {
 	local st pid rc
 	for st in stop-copy fork uffd-wp precopy; do
-		rm -f "$T/r.json"
-		"$FB" snapshot --quiet --strategy $st --size 512M --vcpus 2 --reps 50 --warmup 0 --warmup-ms 50 \
-			--recovery-ms 0 --sink file:"$T/img" --out "$T/r.json" >"$T/out" 2>&1 &
-		pid=$!
-		for _ in $(seq 200); do ls "$T"/img.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
-		sleep 0.3
-		kill -INT $pid
-		wait $pid
+		snap_mid $st
+		kill -INT "$pid"
+		wait "$pid"
 		rc=$?
 		[ "$rc" = 130 ] || { cat "$T/out"; fail "$st: SIGINT: exit $rc, expected 130"; }
 		ls "$T"/img.tmp.* >/dev/null 2>&1 && fail "$st: SIGINT left a half-written sink file: $(ls "$T")"
@@ -268,8 +274,8 @@ t_sigint_skips_later_strategies() {
 		--warmup-ms 20 --recovery-ms 0 --out "$T/r.json" >"$T/out" 2>&1 &
 	pid=$!
 	sleep 1
-	kill -INT $pid
-	wait $pid
+	kill -INT "$pid"
+	wait "$pid"
 	rc=$?
 	[ "$rc" = 130 ] || { cat "$T/out"; fail "exit $rc, expected 130"; }
 	[ "$(jget "$T/r-stop-copy.json" .status.state)" = interrupted ] || fail "stop-copy: not interrupted"
@@ -284,17 +290,12 @@ t_sigint_skips_later_strategies() {
 t_second_signal_quits_snapshot_at_once() {
 	local st pid rc
 	for st in fork uffd-wp; do
-		rm -f "$T/r.json"
-		"$FB" snapshot --quiet --strategy $st --size 512M --vcpus 2 --reps 50 --warmup 0 --warmup-ms 50 \
-			--recovery-ms 0 --sink file:"$T/img" --out "$T/r.json" >"$T/out" 2>&1 &
-		pid=$!
-		for _ in $(seq 200); do ls "$T"/img.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
-		sleep 0.3
-		kill -STOP $pid
-		kill -TERM $pid
-		kill -INT $pid
-		kill -CONT $pid
-		wait $pid
+		snap_mid $st
+		kill -STOP "$pid"
+		kill -TERM "$pid"
+		kill -INT "$pid"
+		kill -CONT "$pid"
+		wait "$pid"
 		rc=$?
 		# the exit is the second handled signal's: SIGINT's 130 here
 		# (the kernel runs the higher-numbered one first), SIGTERM's 143 else
