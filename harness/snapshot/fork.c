@@ -140,6 +140,7 @@ static int fk_take(struct snap_run *r)
 			kill(pid, SIGKILL);
 			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 				;
+			snap_child_pid = 0;   /* reaped: its pid may be anyone's now */
 			snprintf(r->why, sizeof(r->why), "the child (pid %d) was killed (SIGKILL) "
 				 "and reaped before it saved everything", (int)pid);
 			e = -EINTR;
