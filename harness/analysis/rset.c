@@ -1,7 +1,8 @@
 /* Loading a result set for report and compare: the suite's index when there
  * is one (it knows the matrix of each configuration and why some have no
  * file), else every *.json in the directory. Whoever wrote the files, each
- * result is checked against results/schema.json before it is read. */
+ * result is checked against results/schema.json before it is read (a
+ * snapshot's against results/schema-snapshot.json). */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -190,16 +191,59 @@ static const char *str_at(json_t *o, const char *a, const char *b)
 	return json_string_value(v);
 }
 
-static char *index_schema_path(void)
+/* A schema beside results/schema.json (file: a name under 32 bytes). */
+static char *sibling_schema_path(const char *file)
 {
 	const char *rs = fb_schema_path();
 	const char *slash = strrchr(rs, '/');
 	char *p = malloc(strlen(rs) + 32);
 
 	if (p)
-		sprintf(p, "%.*s%sschema-suite-index.json", slash ? (int)(slash - rs) : 0, rs,
-			slash ? "/" : "");
+		sprintf(p, "%.*s%s%s", slash ? (int)(slash - rs) : 0, rs, slash ? "/" : "", file);
 	return p;
+}
+
+static char *index_schema_path(void)
+{
+	return sibling_schema_path("schema-suite-index.json");
+}
+
+/* Other commands' files that have a schema of their own: checked against
+ * it as a run's file is against results/schema.json, so report reads no
+ * field of a wrong type; their new fields are optional, so older files
+ * still load. */
+static const struct {
+	const char *name, *file;
+} other_schemas[] = {
+	{ "faultbench-snapshot", "schema-snapshot.json" },
+};
+
+static int check_other(const char *name, json_t *doc, struct fb_err *err)
+{
+	static json_t *loaded[FB_ARRAY_SIZE(other_schemas)];
+	const char *sname = str_at(doc, "schema", "name");
+	struct fb_err why = { "" };
+
+	for (size_t i = 0; sname && i < FB_ARRAY_SIZE(other_schemas); i++) {
+		char *path;
+		int rc;
+
+		if (strcmp(sname, other_schemas[i].name))
+			continue;
+		path = sibling_schema_path(other_schemas[i].file);
+		if (!path)
+			return -ENOMEM;
+		rc = loaded[i] ? 0 : jsonload_file(path, JSON_REJECT_DUPLICATES, &loaded[i], &why);
+		if (rc && rc != -ENOMEM) {
+			fb_errf(err, "cannot load %s: %s", path, why.msg);
+			rc = -EINVAL;
+		}
+		if (!rc)
+			rc = check_against(loaded[i], path, name, doc, err);
+		free(path);
+		return rc;
+	}
+	return 0;
 }
 
 static int load_indexed(struct rset *s, const char *ipath, struct fb_err *err)
@@ -276,6 +320,8 @@ static int load_indexed(struct rset *s, const char *ipath, struct fb_err *err)
 			rc = load_result(it, it->path, err);
 		else if (jsonload_file(it->path, JSON_REJECT_DUPLICATES, &it->doc, err))
 			rc = -EINVAL;
+		else
+			rc = check_other(it->path, it->doc, err);
 		if (rc)
 			goto out;
 	}
@@ -362,7 +408,11 @@ static int load_dir(struct rset *s, struct fb_err *err)
 			break;
 		}
 		if (is_other(it->doc)) {
-			/* another tool's JSON (Google Benchmark, wpcost): read, not checked */
+			/* another tool's JSON (Google Benchmark, wpcost): read, checked
+			 * only when its schema is ours (a snapshot's) */
+			rc = check_other(it->path, it->doc, err);
+			if (rc)
+				break;
 			free(it->command);
 			it->command = strdup("other");
 			it->state = strdup("ok");

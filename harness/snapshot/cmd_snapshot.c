@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 #include "mapped.h"
 #include "probe.h"
 #include "result.h"
+#include "run.h"
 #include "snapshot/pit.h"
 #include "snapshot/precopy.h"
 #include "snapshot/snap.h"
@@ -59,7 +63,9 @@ static void snap_usage(FILE *f)
 		"                    [results/snapshot-STRATEGY-BACKING-Nv-SIZE.json]\n"
 		"\n"
 		"Exit: 0 ok, 1 failed (a page not as at T0, a strategy error), 2 bad input,\n"
-		"77 skipped (this host or backing cannot run it; reason in the result).\n"
+		"77 skipped (this host or backing cannot run it; reason in the result),\n"
+		"130 interrupted (SIGINT; 128+N for signal N): the snapshot in progress is\n"
+		"dropped, its result says \"interrupted\" and keeps the finished repetitions.\n"
 		"\nStrategies:\n");
 	for (unsigned i = 0; i < snap_strategies_count; i++)
 		fprintf(f, "  %-10s %s\n", snap_strategies[i]->name, snap_strategies[i]->summary);
@@ -317,15 +323,37 @@ static void io_extra(void *ctx, uint64_t bytes) { snap_extra_memory(ctx, bytes);
 
 struct rep_out {
 	double snapshot_s, pause_s, wps[3], lat_p99_ns, extra, sink_bytes;
+	double fork_s_per_gib;         /* NAN: the strategy reports no fork time */
+	uint64_t wp_pages_left;        /* after cleanup (snap_wp_pages_left) */
+	bool wp_scanned;
 	json_t *j;
 };
 
+/* Ends early on a graceful stop. In slices: the signal may land on the
+ * main thread just before the nanosleep, which would then sleep it all. */
 static void sleep_ms(uint64_t ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	uint64_t end = fb_mono_ns() + ms * 1000000ULL, now;
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	while (!run_stop_sig && (now = fb_mono_ns()) < end) {
+		uint64_t left = end - now < 20000000ULL ? end - now : 20000000ULL;
+		struct timespec ts = { 0, (long)left };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* The threads of a repetition inherit a mask without the stop signals, so
+ * the main thread alone takes them (its sleeps end, as run.c's watchdog). */
+static void block_stop_signals(bool block, sigset_t *old)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(block ? SIG_BLOCK : SIG_SETMASK, block ? &stop : old, block ? old : NULL);
 }
 
 static void populate(struct guest_mem *gm, const struct image *img)
@@ -407,12 +435,14 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	struct hist lat;
 	uint64_t ts0 = 0, w0 = 0, ts1 = 0, w1 = 0, ts2 = 0, w2 = 0, ts3 = 0, w3 = 0, pause_ns = 0, last;
 	uint32_t *seqs[FB_MAX_VCPUS];
-	json_t *sd = NULL;
+	json_t *sd = NULL, *fk;
+	sigset_t old_mask;
 	int e, te = 0;
 
 	memset(&w, 0, sizeof(w));
 	memset(&tl, 0, sizeof(tl));
 	memset(out, 0, sizeof(*out));
+	out->fork_s_per_gib = NAN;
 	r->w = &w;
 	r->t0_done = false;
 	r->extra_peak_bytes = 0;
@@ -433,12 +463,14 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	e = sink_open(r, err);
 	if (!e && r->st->prepare && (e = r->st->prepare(r)))
 		fb_errf(err, "%s: prepare: %s", r->st->name, r->why[0] ? r->why : strerror(-e));
+	block_stop_signals(true, &old_mask);
 	if (!e) {
 		measure_mapped(&map0, &r->gm);
 		e = writers_start(&w, c, r->gm.base, err);
 	}
 	if (!e && (e = timeline_start(&tl, &w, 1000000)))
 		fb_errf(err, "timeline sampler: %s", strerror(-e));
+	block_stop_signals(false, &old_mask);
 	if (!e) {
 		ts0 = fb_mono_ns();
 		w0 = writers_total(&w);
@@ -447,7 +479,7 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 		ts1 = fb_mono_ns();
 		w1 = writers_total(&w);
 		r->start_ns = ts1;
-		te = r->st->take(r);
+		te = run_stop_sig ? -EINTR : r->st->take(r);
 		ts2 = fb_mono_ns();
 		w2 = writers_total(&w);
 		atomic_store(&w.timing, 0);
@@ -461,11 +493,32 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	timeline_stop(&tl);
 	if (!e)
 		measure_mapped(&map1, &r->gm);
+	/* a repetition a stop cut short anywhere measures nothing: dropped */
+	if (!te && run_stop_sig)
+		te = -EINTR;
+	if (te == -EINTR && run_stop_sig && !r->why[0])
+		snprintf(r->why, sizeof(r->why), "%s", r->t0_done ? "the snapshot was taken, not verified"
+								 : "before the snapshot's start");
 	sd = !e && !te && r->st->report ? r->st->report(r) : NULL;
+	fk = json_object_get(sd, "fork_ns_per_gib");
+	if (json_is_number(fk))
+		out->fork_s_per_gib = json_number_value(fk) / 1e9;
 	if (r->st->cleanup)
 		r->st->cleanup(r);
+	/* nothing write-protected may outlive the strategy, interrupted or not */
+	out->wp_scanned = !snap_wp_pages_left(r->gm.base, r->gm.size, &out->wp_pages_left);
+	if (!e && out->wp_pages_left) {
+		e = -EPROTO;
+		fb_errf(err, "%s: %" PRIu64 " pages still write-protected after its cleanup", r->st->name,
+			out->wp_pages_left);
+	}
 	if (!e && te) {
-		fb_errf(err, "%s: %s", r->st->name, r->why[0] ? r->why : strerror(-te));
+		size_t nl = strlen(r->st->name);
+		/* an engine's message names the strategy already */
+		bool named = !strncmp(r->why, r->st->name, nl) && r->why[nl] == ':';
+
+		fb_errf(err, "%s%s%s", named ? "" : r->st->name, named ? "" : ": ",
+			r->why[0] ? r->why : strerror(-te));
 		e = te;
 	}
 	if (!e && atomic_load(&r->ss->error))
@@ -605,8 +658,32 @@ static json_t *summary_json(struct rep_out *ro, unsigned n)
 		}
 		json_object_set_new(s, names[f], result_stat_json(v, n, units[f]));
 	}
+	/* fork time per GiB of guest (the issue's Redis comparison): only for
+	 * a strategy whose every repetition reports one */
+	for (unsigned i = 0; v && n && i <= n; i++) {
+		if (i == n) {
+			json_object_set_new(s, "fork_seconds_per_gib", result_stat_json(v, n, "s/GiB"));
+			break;
+		}
+		if (isnan(ro[i].fork_s_per_gib))
+			break;
+		v[i] = ro[i].fork_s_per_gib;
+	}
 	free(v);
 	return s;
+}
+
+/* run.c's wording, so a reader of both sees one thing */
+static void interrupted_reason(struct fb_err *err, unsigned rep, unsigned total, unsigned kept,
+			       const char *detail)
+{
+	const char *abbrev = sigabbrev_np(run_stop_sig);
+	char why[FB_ERRLEN];
+
+	snprintf(why, sizeof(why), "%s", detail);
+	fb_errf(err, "interrupted by SIG%s at repetition %u of %u (warmup included); %u finished "
+		     "measured repetition%s kept%s%s", abbrev ? abbrev : "?", rep + 1, total, kept,
+		kept == 1 ? "" : "s", why[0] ? "; " : "", why);
 }
 
 static void print_rep(const struct snap_strategy *st, unsigned i, const struct rep_out *o)
@@ -629,6 +706,8 @@ static int run_strategy(const struct snap_config *c, const struct snap_strategy 
 	const char *state = "ok", *why;
 	char path[4096], whybuf[FB_ERRLEN];
 	unsigned done = 0;
+	uint64_t wp_left = 0;
+	bool wp_scanned = false;
 	int e, rc_exit = FB_EXIT_OK;
 
 	memset(&r, 0, sizeof(r));
@@ -648,7 +727,16 @@ static int run_strategy(const struct snap_config *c, const struct snap_strategy 
 	for (unsigned i = 0; !why && ro && i < rc->warmup + rc->reps; i++) {
 		struct rep_out o;
 
+		if (run_stop_sig) {
+			interrupted_reason(&err, i, rc->warmup + rc->reps, done, "");
+			state = "interrupted";
+			rc_exit = 128 + run_stop_sig;
+			break;
+		}
 		e = run_rep(&r, img, &o, &err);
+		wp_scanned |= o.wp_scanned;
+		if (o.wp_pages_left > wp_left)
+			wp_left = o.wp_pages_left;
 		/* a failed warm-up repetition is kept too: its verify names the page */
 		if ((i >= rc->warmup || e) && o.j) {
 			json_object_set_new(o.j, "rep", json_integer(done));
@@ -658,6 +746,14 @@ static int run_strategy(const struct snap_config *c, const struct snap_strategy 
 				print_rep(st, done - 1, &o);
 		} else if (o.j) {
 			json_decref(o.j);
+		}
+		if (e == -EINTR && run_stop_sig) {
+			/* err holds the strategy's word on the take it cut short */
+			snprintf(whybuf, sizeof(whybuf), "%s", err.msg);
+			interrupted_reason(&err, i, rc->warmup + rc->reps, done, whybuf);
+			state = "interrupted";
+			rc_exit = 128 + run_stop_sig;
+			break;
 		}
 		if (e) {
 			state = e == -EOPNOTSUPP ? "skipped" : "failed";
@@ -673,6 +769,9 @@ static int run_strategy(const struct snap_config *c, const struct snap_strategy 
 			"host", probe_host_json(probe_host()), "config", config_json(c, st),
 			"runs", runs, "summary", summary_json(ro, done));
 	free(ro);
+	if (wp_scanned)
+		json_object_set_new(json_object_get(doc, "status"), "wp_pages_left",
+				    json_integer((json_int_t)wp_left));
 	if (err.msg[0])
 		fprintf(stderr, "faultbench snapshot: %s\n", err.msg);
 	{
@@ -703,6 +802,9 @@ int snapshot_main(int argc, char **argv)
 		return FB_EXIT_USAGE;
 	}
 	fb_clock_init();
+	/* the first SIGINT/SIGTERM/SIGHUP now ends the snapshot in progress
+	 * and writes what was finished (run.h); a second quits at once */
+	run_stop_armed = 1;
 	e = image_create(&img, c.run.total_bytes / c.run.page_size, c.run.page_size,
 			 c.run.zero_fraction, c.run.zero_run_bytes / c.run.page_size, c.run.seed, &err);
 	if (e) {
@@ -715,6 +817,11 @@ int snapshot_main(int argc, char **argv)
 
 		if (worst < 0 || rc == FB_EXIT_FAIL || (rc == FB_EXIT_OK && worst == FB_EXIT_SKIP))
 			worst = rc;
+		/* the strategies after a stop do not run */
+		if (run_stop_sig) {
+			worst = 128 + run_stop_sig;
+			break;
+		}
 	}
 	image_destroy(&img);
 	return worst;

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run.h"
 #include "snapshot/snap.h"
 #include "snapshot/writers.h"
 #include "timing.h"
@@ -72,6 +73,11 @@ static __attribute__((noreturn)) void child_main(struct snap_run *r, pid_t paren
 	int e = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* a terminal's SIGINT reaches the whole group: the parent decides (it
+	 * kills this child on a stop), not a copy of its handler here */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	if (getppid() != parent)
 		_exit(3);
 	if (c->inject == SNAP_INJECT_KILL_CHILD)
@@ -129,6 +135,17 @@ static int fk_take(struct snap_run *r)
 			e = -errno;
 			break;
 		}
+		/* a graceful stop: the child's copy is of no use now */
+		if (run_stop_sig) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			snap_child_pid = 0;   /* reaped: its pid may be anyone's now */
+			snprintf(r->why, sizeof(r->why), "the child (pid %d) was killed (SIGKILL) "
+				 "and reaped before it saved everything", (int)pid);
+			e = -EINTR;
+			break;
+		}
 		io->extra_memory(io->ctx, child_extra(dir));
 		nanosleep(&ts, NULL);
 	}
@@ -139,6 +156,9 @@ static int fk_take(struct snap_run *r)
 	fd->child_status = st;
 	if (e)
 		return e;
+	/* the child may have finished while the stop was on its way */
+	if (run_stop_sig)
+		return -EINTR;
 	if (WIFSIGNALED(st)) {
 		snprintf(r->why, sizeof(r->why), "the fork child (pid %d) was killed by signal %d (%s)",
 			 (int)pid, WTERMSIG(st), strsignal(WTERMSIG(st)));

@@ -127,7 +127,8 @@ static int save_set(struct precopy *pc, bool all, bool may_stop, uint64_t *n,
 				continue;
 		}
 		if (may_stop && stopped(pc)) {
-			fb_errf(err, "precopy: interrupted");
+			fb_errf(err, "precopy: interrupted in a pass, %llu of its pages saved",
+				(unsigned long long)*n);
 			return -EINTR;
 		}
 		rc = save_page(pc, p);

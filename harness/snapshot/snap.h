@@ -144,4 +144,8 @@ extern char *volatile snap_sink_tmp_path;
 /* A fork strategy's child, for the signal handler: killed there. */
 extern volatile pid_t snap_child_pid;
 
+/* wp_left.c: base pages of [base, base+bytes) whose pagemap entry still has
+ * the uffd-wp bit, into *count. 0 or -errno. */
+int snap_wp_pages_left(const void *base, uint64_t bytes, uint64_t *count);
+
 #endif

@@ -4,7 +4,9 @@
  * verification must name it. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "run.h"
 #include "snapshot/snap.h"
 #include "snapshot/writers.h"
 
@@ -17,9 +19,17 @@ static int sc_take(struct snap_run *r)
 
 	if (!e)
 		e = io->t0(io->ctx);
-	for (uint64_t p = 0; !e && p < io->bytes / io->page_size; p++)
+	for (uint64_t p = 0; !e && p < io->bytes / io->page_size; p++) {
+		/* a graceful stop: the vCPUs must not stay parked for the rest */
+		if (run_stop_sig) {
+			snprintf(r->why, sizeof(r->why), "interrupted at page %llu of %llu",
+				 (unsigned long long)p, (unsigned long long)(io->bytes / io->page_size));
+			e = -EINTR;
+			break;
+		}
 		if (!late || p != c->inject_page)
 			e = io->save(io->ctx, p, io->base + p * io->page_size);
+	}
 	if (io->resume(io->ctx) && !e)
 		e = -EIO;
 	if (!e && late) {

@@ -30,6 +30,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,7 +278,17 @@ int uffd_wp_take(struct uffd_wp *w, struct wp_stats *st, struct fb_err *err)
 	if (!w->registered)
 		return -EINVAL;
 	if (!w->o.single_thread) {
+		sigset_t stop, old;
+
+		/* the handler never takes a stop signal: the thread that runs
+		 * take() (and sleeps around it) must, to see it in time */
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGINT);
+		sigaddset(&stop, SIGTERM);
+		sigaddset(&stop, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &stop, &old);
 		rc = -pthread_create(&w->handler_tid, NULL, handler_main, w);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (rc) {
 			fb_errf(err, "uffd-wp: cannot start the fault handler thread: %s", strerror(-rc));
 			return rc;

@@ -205,3 +205,55 @@ t_snapshot_table_script() {
 	[ $? = 2 ] || fail "SIZES 'lots' must be refused"
 	grep -q "SIZES: 'lots'" "$T/err2" || fail "the error must name SIZES: $(cat "$T/err2")"
 }
+
+# Snapshot files are checked against results/schema-snapshot.json as run
+# files are against results/schema.json: one with a field of the wrong
+# type is refused (exit 2) naming the file and the field; one without the
+# fields later versions added (as an earlier version wrote it) still loads.
+t_report_snapshot_schema_checked() {
+	local f
+	mkdir -p "$T/set"
+	fbrun snapshot --quiet --strategy stop-copy,fork --size 16M --vcpus 1 --reps 2 --warmup 0 \
+		--warmup-ms 20 --recovery-ms 10 --out "$T/set/snap.json"
+	expect_rc 0 "snapshot"
+	jq -e '.status | has("wp_pages_left")' "$T/set/snap-fork.json" >/dev/null || fail "no wp_pages_left to take out"
+	jq -e '.summary | has("fork_seconds_per_gib")' "$T/set/snap-fork.json" >/dev/null || fail "no fork_seconds_per_gib to take out"
+	cp -r "$T/set" "$T/bad"
+	jq '.runs[1].sink_bytes = "16M"' "$T/set/snap-fork.json" >"$T/bad/snap-fork.json"
+	fbrun report "$T/bad" --out "$T/rb" --quiet
+	expect_rc 2 "report of a snapshot file with a string for a number"
+	grep -q "snap-fork.json: /runs/1/sink_bytes: expected integer" "$T/out" ||
+		fail "the error must name the file and the field: $(cat "$T/out")"
+	# the same through a suite's index, whose entry says command snapshot
+	cat >"$T/s.suite" <<-'EOS'
+	suite: snapschema
+	[snap]
+	command: snapshot
+	strategy: fork
+	size: 16M
+	vcpus: 1
+	reps: 1
+	warmup: 0
+	warmup-ms: 20
+	recovery-ms: 10
+	EOS
+	fbrun suite "$T/s.suite" --out "$T/suite" --quiet
+	expect_rc 0 "the suite"
+	f=$(jq -r '.configurations[0].file' "$T/suite/index.json")
+	{ [ "$(jq -r '.configurations[0].command' "$T/suite/index.json")" = snapshot ] && [ -s "$T/suite/$f" ]; } ||
+		fail "the suite's snapshot file: $(jq -c '.configurations[0]' "$T/suite/index.json")"
+	jq '.summary.sink_bytes.n = -1' "$T/suite/$f" >"$T/f" && mv "$T/f" "$T/suite/$f"
+	fbrun report "$T/suite" --out "$T/rbi" --quiet
+	expect_rc 2 "report of an indexed snapshot file with a negative count"
+	grep -q "$f: /summary/sink_bytes/n" "$T/out" || fail "indexed: $(cat "$T/out")"
+	# an earlier version's shape: without the fields added since
+	mkdir -p "$T/old"
+	for f in "$T/set"/*.json; do
+		jq 'del(.status.wp_pages_left) | del(.summary.fork_seconds_per_gib)' "$f" >"$T/old/$(basename "$f")"
+	done
+	fbrun report "$T/old" --out "$T/ro" --quiet
+	expect_rc 0 "report of snapshot files without the newer fields"
+	[ "$(tail -n +2 "$T/ro/tables/snapshot.csv" | wc -l)" = 2 ] || fail "not a row per strategy"
+	fbrun compare "$T/old" "$T/set"
+	expect_rc 0 "compare of old and new snapshot files"
+}

@@ -158,6 +158,22 @@ t_each_strategy_its_own_file() {
 	[ ! -e "$T/r.json" ] || fail "a file under the plain name too"
 }
 
+# fork time per GiB in the summary (the issue's Redis figure): the median of
+# the runs' fork_ns_per_gib, in seconds, for fork only
+t_fork_seconds_per_gib_in_summary() {
+	fbrun snapshot --quiet --strategy stop-copy,fork --size 16M --vcpus 2 --reps 3 --warmup 0 \
+		--warmup-ms 20 --recovery-ms 0 --out "$T/r.json"
+	expect_rc 0 "stop-copy and fork"
+	snap_validate "$T/r-fork.json"
+	jq -e '([.runs[].strategy_data.fork_ns_per_gib / 1e9] | sort) as $v | .summary.fork_seconds_per_gib as $s
+		| $s.n == 3 and $s.unit == "s/GiB" and $s.min == $v[0] and $s.max == $v[2]
+		and (($s.median - $v[1]) | fabs) <= 1e-9 * $v[1] and $s.median > 0' "$T/r-fork.json" >/dev/null ||
+		fail "fork: $(jq -c '[.summary.fork_seconds_per_gib, [.runs[].strategy_data.fork_ns_per_gib]]' "$T/r-fork.json")"
+	jq -e '.summary | has("fork_seconds_per_gib") | not' "$T/r-stop-copy.json" >/dev/null ||
+		fail "stop-copy has a fork time"
+	jq -e '.status.wp_pages_left == 0' "$T/r-fork.json" "$T/r-stop-copy.json" >/dev/null || fail "wp_pages_left"
+}
+
 inject_fails() { # strategy inject page-text [backing]
 	fbrun snapshot --strategy "$1" --backing "${4:-anon}" --size 16M --vcpus 2 --workload random \
 		--reps 1 --warmup 0 --warmup-ms 20 --recovery-ms 0 --inject "$2" --sink file:"$T/img" \
@@ -231,22 +247,86 @@ t_sink_direct() {
 	[ -s "$T/img" ] || fail "no file"
 }
 
+# A long snapshot of strategy st to a file sink, in the background ($pid),
+# some way into it (its sink file open, then 0.3 s).
+snap_mid() { # strategy
+	rm -f "$T/r.json"
+	"$FB" snapshot --quiet --strategy "$1" --size 512M --vcpus 2 --reps 50 --warmup 0 --warmup-ms 50 \
+		--recovery-ms 0 --sink file:"$T/img" --out "$T/r.json" >"$T/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 200); do ls "$T"/img.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
+	sleep 0.3
+}
+
+# The first SIGINT stops the strategy in progress: its cleanup runs (no
+# child, no write-protected page, no sink file), the repetition is dropped,
+# the result says "interrupted" with the finished repetitions, exit 130.
 t_sigint_mid_snapshot_leaves_nothing() {
 	local st pid rc
 	for st in stop-copy fork uffd-wp precopy; do
-		"$FB" snapshot --quiet --strategy $st --size 512M --vcpus 2 --reps 50 --warmup 0 --warmup-ms 50 \
-			--recovery-ms 0 --sink file:"$T/img" --out "$T/r.json" >"$T/out" 2>&1 &
-		pid=$!
-		for _ in $(seq 200); do ls "$T"/img.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
-		sleep 0.3
-		kill -INT $pid
-		wait $pid
+		snap_mid $st
+		kill -INT "$pid"
+		wait "$pid"
 		rc=$?
 		[ "$rc" = 130 ] || { cat "$T/out"; fail "$st: SIGINT: exit $rc, expected 130"; }
-		ls "$T"/img* >/dev/null 2>&1 && fail "$st: SIGINT left a sink file: $(ls "$T")"
-		[ ! -e "$T/r.json" ] || fail "$st: SIGINT left a result"
+		ls "$T"/img.tmp.* >/dev/null 2>&1 && fail "$st: SIGINT left a half-written sink file: $(ls "$T")"
+		[ -s "$T/r.json" ] || { cat "$T/out"; fail "$st: SIGINT left no result"; }
+		snap_validate "$T/r.json"
+		jq -e --arg st $st '.status.state == "interrupted" and .status.wp_pages_left == 0
+			and (.status.reason | test("^interrupted by SIGINT at repetition [0-9]+ of 50"))
+			and .config.strategy == $st and .summary.snapshot_seconds.n == (.runs | length)
+			and ([.runs[] | .verify.ok] | all)' "$T/r.json" >/dev/null ||
+			fail "$st: $(jq -c '[.status, (.runs | length)]' "$T/r.json")"
+		# a sink file left is a whole one, of a verified repetition
+		if [ -e "$T/img" ]; then
+			[ "$(jget "$T/r.json" '.runs | length')" -ge 1 ] || fail "$st: a sink file without a kept repetition"
+			[ "$(stat -c %s "$T/img")" = $((512 * 1024 * 1024)) ] || fail "$st: the sink file is not whole"
+			rm -f "$T/img"
+		fi
 		no_process_left
 		[ "$(hp_state)" = "$HP_BEFORE" ] || fail "$st: SIGINT changed the huge page pools"
+	done
+}
+
+# With several strategies, the ones after the stop do not run.
+t_sigint_skips_later_strategies() {
+	local pid rc
+	"$FB" snapshot --quiet --strategy stop-copy,fork --size 64M --vcpus 2 --reps 1000 --warmup 0 \
+		--warmup-ms 20 --recovery-ms 0 --out "$T/r.json" >"$T/out" 2>&1 &
+	pid=$!
+	sleep 1
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	[ "$rc" = 130 ] || { cat "$T/out"; fail "exit $rc, expected 130"; }
+	[ "$(jget "$T/r-stop-copy.json" .status.state)" = interrupted ] || fail "stop-copy: not interrupted"
+	[ ! -e "$T/r-fork.json" ] || fail "fork ran after the stop"
+	no_process_left
+}
+
+# A second signal while the first is handled quits at once: no result, no
+# sink file, no child, the pools as they were. Both are made pending while
+# the process is stopped, so the second cannot be merged into the first
+# (two of one signal would be) nor come after the graceful end.
+t_second_signal_quits_snapshot_at_once() {
+	local st pid rc
+	for st in fork uffd-wp; do
+		snap_mid $st
+		kill -STOP "$pid"
+		kill -TERM "$pid"
+		kill -INT "$pid"
+		kill -CONT "$pid"
+		wait "$pid"
+		rc=$?
+		# the exit is the second handled signal's: SIGINT's 130 here
+		# (the kernel runs the higher-numbered one first), SIGTERM's 143 else
+		{ [ "$rc" = 130 ] || [ "$rc" = 143 ]; } || { cat "$T/out"; fail "$st: exit $rc, expected 130 (or 143)"; }
+		grep -q 'interrupted; huge pages given back' "$T/out" || { cat "$T/out"; fail "$st: not the immediate way out"; }
+		[ ! -e "$T/r.json" ] || fail "$st: a result after the second signal: $(jq -c .status "$T/r.json")"
+		ls "$T"/img.tmp.* >/dev/null 2>&1 && fail "$st: a half-written sink file left: $(ls "$T")"
+		rm -f "$T/img"
+		no_process_left
+		[ "$(hp_state)" = "$HP_BEFORE" ] || fail "$st: the huge page pools changed"
 	done
 }
 

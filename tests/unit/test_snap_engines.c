@@ -26,6 +26,7 @@
 #include "dirty.h"
 #include "probe.h"
 #include "snapshot/precopy.h"
+#include "snapshot/snap.h"
 #include "snapshot/snap_io.h"
 #include "snapshot/uffd_wp.h"
 #include "uffd.h"
@@ -638,6 +639,42 @@ static void test_precopy_interrupted(void **state)
 	run_pc(&(struct pc_case){ 4, 0, ANON, 4096, 4096 });
 }
 
+/* snap_wp_pages_left, the check `faultbench snapshot` makes after every
+ * cleanup: it counts protected pages (a count that cannot see them would
+ * pass any test), and none once they are un-protected and unregistered. */
+static void test_wp_left_counts(void **state)
+{
+	const uint64_t npages = 64, bytes = npages * 4096;
+	struct fb_err err = { "" };
+	uint64_t n = 1;
+	char *m;
+	int uffd;
+
+	(void)state;
+	if (skip_unless(UFFD_FEATURE_WP_UNPOPULATED, false, false))
+		skip();
+	m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(m != MAP_FAILED);
+	memset(m, 1, bytes / 2);   /* half mapped, half empty ptes (markers) */
+	assert_int_equal(snap_wp_pages_left(m, bytes, &n), 0);
+	assert_int_equal(n, 0);
+	uffd = uffd_open(UFFD_FEATURE_WP_UNPOPULATED, &err);
+	assert_true(uffd >= 0);
+	assert_int_equal(uffd_register(uffd, m, bytes, UFFDIO_REGISTER_MODE_WP, NULL, &err), 0);
+	assert_int_equal(dirty_writeprotect(uffd, m, bytes, true), 0);
+	assert_int_equal(snap_wp_pages_left(m, bytes, &n), 0);
+	assert_int_equal(n, npages);
+	assert_int_equal(dirty_writeprotect(uffd, m + bytes / 4, bytes / 4, false), 0);
+	assert_int_equal(snap_wp_pages_left(m, bytes, &n), 0);
+	assert_int_equal(n, npages - npages / 4);
+	assert_int_equal(dirty_writeprotect(uffd, m, bytes, false), 0);
+	assert_int_equal(uffd_unregister(uffd, m, bytes), 0);
+	assert_int_equal(snap_wp_pages_left(m, bytes, &n), 0);
+	assert_int_equal(n, 0);
+	close(uffd);
+	munmap(m, bytes);
+}
+
 /* The saved state: two threads claim every page of one array, in
  * opposite orders; each page is claimed by exactly one of them. */
 #define CLAIM_PAGES 200000
@@ -684,6 +721,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_claim_once),
+		cmocka_unit_test(test_wp_left_counts),
 		cmocka_unit_test(test_wp_unpopulated),
 		cmocka_unit_test(test_wp_preread),
 		cmocka_unit_test(test_wp_populate),
