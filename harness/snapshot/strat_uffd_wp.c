@@ -30,8 +30,9 @@ static struct wp_opts wp_opts_of(const struct snap_config *c)
 		.stop = (const volatile int *)&run_stop_sig,
 		.inject_unprotect_before_save_page =
 			c->inject == SNAP_INJECT_UNPROTECT_EARLY ? (int64_t)c->inject_page : -1,
-		/* long enough that a busy machine's vCPUs still write the page */
-		.inject_delay_ms = 100,
+		/* the longest wait for a vCPU's write to the page: a busy
+		 * machine's vCPUs still write it; the wait ends at the write */
+		.inject_delay_ms = 5000,
 	};
 }
 

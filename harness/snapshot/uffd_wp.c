@@ -107,11 +107,18 @@ static int save_claimed(struct uffd_wp *w, struct wp_saver *sv, uint64_t p)
 	int rc;
 
 	if (__builtin_expect((int64_t)p == w->o.inject_unprotect_before_save_page, 0)) {
-		/* the bug on purpose: writable before its T0 content is saved */
+		/* the bug on purpose: writable before its T0 content is saved;
+		 * the copy waits until a vCPU has written the page (seen against
+		 * its T0 content), so a loaded machine cannot hide the bug */
+		uint64_t until = fb_mono_ns() +
+				 (uint64_t)(w->o.inject_delay_ms ? w->o.inject_delay_ms : 10) * 1000000;
+
+		snap_copy_page(sv->buf, src, io->page_size);
 		rc = unprotect(w, sv, p);
 		if (rc)
 			return rc;
-		sleep_ms(w->o.inject_delay_ms ? w->o.inject_delay_ms : 10);
+		while (!memcmp(sv->buf, src, io->page_size) && fb_mono_ns() < until)
+			sleep_ms(1);
 	}
 	in_use = atomic_fetch_add(&w->buffers_in_use, 1) + 1;
 	for (uint64_t peak = atomic_load(&w->buffers_peak);

@@ -32,8 +32,9 @@ struct wp_opts {
 	 * flag) and returns -EINTR; cleanup() then undoes everything */
 	const volatile int *stop;
 	/* Test-only (the core's --inject unprotect-before-save:PAGE): page
-	 * index whose save un-protects it first, waits inject_delay_ms, then
-	 * copies and saves: the bug a point-in-time check must catch. -1: none */
+	 * index whose save un-protects it first, waits until a vCPU wrote it
+	 * (at most inject_delay_ms), then copies and saves: the bug a
+	 * point-in-time check must catch. -1: none */
 	int64_t inject_unprotect_before_save_page;
 	unsigned inject_delay_ms;   /* 0: 10 */
 };

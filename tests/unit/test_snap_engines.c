@@ -442,7 +442,7 @@ static void run_wp(const struct wp_case *k)
 		.single_thread = k->single,
 		.file_backed = k->kind == SHMEM,
 		.inject_unprotect_before_save_page = k->inject,
-		.inject_delay_ms = 50,
+		.inject_delay_ms = 5000,
 	};
 	struct wp_stats st;
 	struct fb_err err = { "" };
