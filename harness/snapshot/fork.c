@@ -10,8 +10,9 @@
  * tables fork() copied: smaps_rollup Private_Dirty (+ Private_Hugetlb on
  * hugetlb) + status VmPTE of the child, sampled by the parent every few ms and by the child once more
  * before it exits. COW faults are the parent's minor faults during the
- * snapshot (getrusage); extra bytes / COW faults says what one COW copies
- * (4K, or 2M when the kernel copies a whole THP). */
+ * snapshot (getrusage), on hugetlb the huge pages the child held alone
+ * at its end; extra bytes / COW faults says what one COW copies (4K; the
+ * huge page on hugetlb). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -82,6 +83,8 @@ static __attribute__((noreturn)) void child_main(struct snap_run *r, pid_t paren
 	for (uint64_t p = 0; !e && p < io->bytes / io->page_size; p++)
 		if (c->inject != SNAP_INJECT_SAVE_LIVE || p != c->inject_page)
 			e = io->save(io->ctx, p, io->base + p * io->page_size);
+	atomic_store(&r->ss->child_hugetlb_bytes,
+		     proc_bytes("/proc/self/smaps_rollup", "Private_Hugetlb:"));
 	atomic_store(&r->ss->child_extra_bytes, child_extra("/proc/self"));
 	_exit(e ? 1 : 0);
 }
@@ -137,6 +140,12 @@ static int fk_take(struct snap_run *r)
 	getrusage(RUSAGE_SELF, &ru1);
 	snap_child_pid = 0;
 	fd->cow_faults = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
+	/* on hugetlb the minor faults are mostly the harness's own 4K pages
+	 * (all COW after fork); the guest's copies are exactly the huge pages
+	 * the child held alone when it finished: a page the parent writes
+	 * after that is the parent's alone again, reused, not copied */
+	if (r->gm.bk->flags & BK_HUGETLB)
+		fd->cow_faults = atomic_load(&r->ss->child_hugetlb_bytes) / r->gm.page_size;
 	io->extra_memory(io->ctx, atomic_load(&r->ss->child_extra_bytes));
 	fd->child_status = st;
 	if (e)
@@ -181,10 +190,12 @@ static json_t *fk_report(struct snap_run *r)
 	double gib = (double)r->gm.size / (double)FB_GiB;
 	/* a COW fault copies 4K on anon and THP (the kernel splits a shared
 	 * THP's PMD rather than copy 2M), a whole page on hugetlb */
-	uint64_t copy = (r->gm.bk->flags & BK_HUGETLB) ? r->gm.page_size : 4096;
+	bool huge = r->gm.bk->flags & BK_HUGETLB;
+	uint64_t copy = huge ? r->gm.page_size : 4096;
 
 	if (!fd)
 		return NULL;
+
 	return json_pack("{s:I, s:f, s:I, s:I, s:I, s:f}", "fork_ns", (json_int_t)fd->fork_ns,
 			 "fork_ns_per_gib", (double)fd->fork_ns / gib, "cow_faults",
 			 (json_int_t)fd->cow_faults, "copy_bytes_per_fault", (json_int_t)copy,

@@ -62,6 +62,7 @@ struct snap_sink_state {
 	_Atomic uint64_t last_save_ns;
 	_Atomic int error;             /* first save error, -errno */
 	_Atomic uint64_t child_extra_bytes;  /* fork: the child's own last count of its extra memory */
+	_Atomic uint64_t child_hugetlb_bytes; /* fork: of which huge pages the parent copied */
 };
 
 struct snap_run {
