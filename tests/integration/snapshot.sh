@@ -153,8 +153,11 @@ t_stop_copy_hugetlb() {
 }
 
 t_fork_hugetlb() {
-	snap_ok "$T/r.json" fork hugetlb
+	# the child writes the file: it is read back and verified in 2M pages
+	snap_ok "$T/r.json" fork hugetlb --sink file:"$T/img"
 	huge_units fork
+	[ "$(stat -c %s "$T/img")" = $((32 * 1048576)) ] || fail "the file is not the guest's size"
+	[ "$(ls "$T" | grep -c img)" = 1 ] || fail "temp files left: $(ls "$T")"
 	# a COW copies a huge page; the copies are the child's Private_Hugetlb,
 	# inside the extra memory; some rep saw the vCPUs write
 	jq -e '([.runs[] | .strategy_data as $d | $d.copy_bytes_per_fault == 2097152
@@ -405,6 +408,7 @@ t_bad_inputs_exit_2() {
 --precopy-passes|--strategy uffd-wp --precopy-passes 3
 --precopy-residual|--strategy precopy --precopy-residual many
 --inject|--inject unprotect-before-save:5 --strategy precopy
+--hugepage-size|--backing hugetlb --hugepage-size 4M
 EOF2
 }
 
