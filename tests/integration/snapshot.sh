@@ -333,17 +333,24 @@ t_sink_direct() {
 	[ -s "$T/img" ] || fail "no file"
 }
 
+# a snapshot to a file, sent SIGINT once its sink file exists; its exit in rc
+snap_interrupt() { # strategy flags...
+	local st=$1 pid
+	shift
+	"$FB" snapshot --quiet --strategy "$st" --vcpus 2 --reps 50 --warmup 0 --warmup-ms 50 \
+		--recovery-ms 0 --sink file:"$T/img" --out "$T/r.json" "$@" >"$T/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 200); do ls "$T"/img.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
+	sleep 0.3
+	kill -INT $pid
+	wait $pid
+	rc=$?
+}
+
 t_sigint_mid_snapshot_leaves_nothing() {
-	local st pid rc
+	local st rc
 	for st in stop-copy fork uffd-wp precopy; do
-		"$FB" snapshot --quiet --strategy $st --size 512M --vcpus 2 --reps 50 --warmup 0 --warmup-ms 50 \
-			--recovery-ms 0 --sink file:"$T/img" --out "$T/r.json" >"$T/out" 2>&1 &
-		pid=$!
-		for _ in $(seq 200); do ls "$T"/img.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
-		sleep 0.3
-		kill -INT $pid
-		wait $pid
-		rc=$?
+		snap_interrupt $st --size 512M
 		[ "$rc" = 130 ] || { cat "$T/out"; fail "$st: SIGINT: exit $rc, expected 130"; }
 		ls "$T"/img* >/dev/null 2>&1 && fail "$st: SIGINT left a sink file: $(ls "$T")"
 		[ ! -e "$T/r.json" ] || fail "$st: SIGINT left a result"
@@ -353,16 +360,9 @@ t_sigint_mid_snapshot_leaves_nothing() {
 }
 
 t_sigint_mid_snapshot_hugetlb_leaves_nothing() {
-	local st pid rc
+	local st rc
 	for st in stop-copy fork uffd-wp precopy; do
-		"$FB" snapshot --quiet --strategy $st --backing hugetlb --size 256M --vcpus 2 --reps 50 --warmup 0 \
-			--warmup-ms 50 --recovery-ms 0 --sink file:"$T/img" --out "$T/r.json" >"$T/out" 2>&1 &
-		pid=$!
-		for _ in $(seq 200); do ls "$T"/img.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
-		sleep 0.3
-		kill -INT $pid
-		wait $pid
-		rc=$?
+		snap_interrupt $st --backing hugetlb --size 256M
 		if [ "$rc" = 77 ]; then
 			snap_validate "$T/r.json"
 			skip "$(jq -r .status.reason "$T/r.json")"
