@@ -140,6 +140,7 @@ int main(int argc, char **argv)
 	}
 	/* what a run killed with SIGKILL could not give back (hugetlb.h) */
 	if (geteuid() == 0 && (!strcmp(argv[1], "run") || !strcmp(argv[1], "suite") ||
+			       !strcmp(argv[1], "snapshot") ||
 			       !strcmp(argv[1], "probe")))
 		hugetlb_recover();
 	if (!strcmp(argv[1], "probe"))

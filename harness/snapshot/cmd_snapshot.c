@@ -32,7 +32,14 @@ int snapshot_main(int argc, char **argv);
 
 /* run's flags that mean the same here; the rest of run's are refused */
 static const char *const run_flags[] = { "size", "vcpus", "pin", "backing", "workload", "seed",
-					 "reps", "warmup", "out", "quiet" };
+					 "reps", "warmup", "out", "quiet", "hugepage-size",
+					 "reserve-hugepages", "no-reserve-hugepages" };
+/* those of them that take no value */
+static bool run_flag_bare(const char *name)
+{
+	return !strcmp(name, "quiet") || !strcmp(name, "reserve-hugepages") ||
+	       !strcmp(name, "no-reserve-hugepages");
+}
 
 static void snap_usage(FILE *f)
 {
@@ -58,7 +65,8 @@ static void snap_usage(FILE *f)
 		"  --precopy-residual PAGES  stop passing below this many dirty pages,\n"
 		"                    0..4294967295 (0: only --precopy-passes stops)  [256]\n"
 		"  run's flags: --size --vcpus --pin --backing --workload --seed --reps\n"
-		"               --warmup (repetitions) --out --quiet (faultbench run --help)\n"
+		"               --warmup (repetitions) --out --quiet --hugepage-size\n"
+		"               --[no-]reserve-hugepages (faultbench run --help)\n"
 		"  --out FILE        with several strategies, FILE gets -STRATEGY before .json\n"
 		"                    [results/snapshot-STRATEGY-BACKING-Nv-SIZE.json]\n"
 		"\n"
@@ -177,7 +185,7 @@ static int snap_parse(struct snap_config *c, int argc, char **argv, struct fb_er
 			is_run |= !strcmp(name, run_flags[f]);
 		if (is_run) {
 			rest[nrest++] = argv[i];
-			if (!eq && strcmp(name, "quiet") && i + 1 < argc)
+			if (!eq && !run_flag_bare(name) && i + 1 < argc)
 				rest[nrest++] = argv[++i];
 			continue;
 		}
@@ -241,7 +249,8 @@ static int snap_parse(struct snap_config *c, int argc, char **argv, struct fb_er
 			fb_errf(err, "unknown flag '%s' for faultbench snapshot; accepted: --strategy, --sink, "
 				     "--sink-direct, --write-rate, --warmup-ms, --recovery-ms, --wp-prepare, "
 				     "--wp-single-thread, --precopy-passes, --precopy-residual and run's --size, "
-				     "--vcpus, --pin, --backing, --workload, --seed, --reps, --warmup, --out, --quiet",
+				     "--vcpus, --pin, --backing, --workload, --seed, --reps, --warmup, --out, --quiet, "
+				     "--hugepage-size, --reserve-hugepages, --no-reserve-hugepages",
 				a);
 			e = -EINVAL;
 		}
@@ -451,9 +460,7 @@ static int run_rep(struct snap_run *r, const struct image *img, struct rep_out *
 	if (e)
 		return e;
 	r->npages = r->gm.size / r->gm.page_size;
-	r->unit_bytes = (r->st->flags & SNAP_ST_SAVE_4K) && r->gm.page_size > SNAP_SUM_CHUNK
-				? SNAP_SUM_CHUNK
-				: r->gm.page_size;
+	r->unit_bytes = snap_unit_bytes(r->st, &r->gm);
 	r->nunits = r->gm.size / r->unit_bytes;
 	r->io = (struct snap_io){ .ctx = r, .base = r->gm.base, .bytes = r->gm.size,
 				  .page_size = r->unit_bytes, .vcpus = c->run.vcpus,
@@ -717,9 +724,17 @@ static int run_strategy(const struct snap_config *c, const struct snap_strategy 
 	r.sink_fd = -1;
 	out_path(c, st, path, sizeof(path));
 	why = st->unsupported ? st->unsupported(c, probe_host(), whybuf, sizeof(whybuf)) : NULL;
-	if (!why && (rc->backing->flags & BK_HUGETLB))
-		why = "hugetlb backings are not supported by faultbench snapshot yet";
-	if (why) {
+	if (!why && rc->backing->unsupported)
+		why = rc->backing->unsupported(rc, probe_host(), whybuf, sizeof(whybuf));
+	if (!why && (e = snap_hugetlb_reserve(c, st, whybuf, sizeof(whybuf)))) {
+		why = whybuf;
+		if (e < 0) {
+			state = "failed";
+			rc_exit = FB_EXIT_FAIL;
+			fb_errf(&err, "%s", why);
+		}
+	}
+	if (why && rc_exit != FB_EXIT_FAIL) {
 		state = "skipped";
 		rc_exit = FB_EXIT_SKIP;
 		fb_errf(&err, "%s", why);
@@ -762,6 +777,7 @@ static int run_strategy(const struct snap_config *c, const struct snap_strategy 
 		}
 	}
 	sink_unmap(&r);
+	snap_hugetlb_release();
 	doc = json_pack("{s:{s:s, s:i}, s:{s:s, s:s}, s:{s:s, s:s?}, s:o, s:o, s:o, s:o}",
 			"schema", "name", "faultbench-snapshot", "version", 1,
 			"tool", "name", "faultbench", "version", FB_VERSION,

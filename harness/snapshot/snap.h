@@ -62,6 +62,7 @@ struct snap_sink_state {
 	_Atomic uint64_t last_save_ns;
 	_Atomic int error;             /* first save error, -errno */
 	_Atomic uint64_t child_extra_bytes;  /* fork: the child's own last count of its extra memory */
+	_Atomic uint64_t child_hugetlb_bytes; /* fork: of which huge pages the parent copied */
 };
 
 struct snap_run {
@@ -95,6 +96,9 @@ enum {
 	/* saves in SNAP_SUM_CHUNK (4K) units even on a huge-page backing
 	 * (io.page_size is 4K): uffd-wp copies 4K per fault on THP */
 	SNAP_ST_SAVE_4K = 1 << 0,
+	/* the vCPUs' writes during the snapshot copy guest pages (fork's
+	 * COW): on private hugetlb each copy takes a free huge page */
+	SNAP_ST_COW_COPIES = 1 << 1,
 };
 
 struct snap_strategy {
@@ -128,6 +132,16 @@ void snap_extra_memory(struct snap_run *r, uint64_t bytes);
 const char *snap_uffd_missing(const struct snap_config *c, const struct host_caps *h,
 			      const char *strategy, uint64_t need, char *why, size_t n);
 int snap_engine_rc(struct snap_run *r, int e, const struct fb_err *err);
+
+/* snap_hugetlb.c: on a hugetlb backing, the huge pages strategy st needs
+ * (the guest's; twice that with SNAP_ST_COW_COPIES on private memory),
+ * reserved as `run` does. 0 (also: not hugetlb), 1 with why (a skip), or
+ * -errno. release gives back what was added. */
+int snap_hugetlb_reserve(const struct snap_config *c, const struct snap_strategy *st, char *why,
+			 size_t n);
+void snap_hugetlb_release(void);
+/* the save unit (io.page_size) of strategy st on this memory */
+uint64_t snap_unit_bytes(const struct snap_strategy *st, const struct guest_mem *gm);
 
 /* sink.c */
 struct pit_ref;

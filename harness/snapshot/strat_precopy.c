@@ -22,7 +22,8 @@ static struct precopy_opts pc_opts_of(const struct snap_config *c)
 	return (struct precopy_opts){
 		.passes = c->precopy_passes,
 		.residual_pages = c->precopy_residual,
-		.file_backed = (c->run.backing->flags & BK_SHARED) != 0,
+		/* private hugetlb too: its WP needs the same feature */
+		.file_backed = (c->run.backing->flags & (BK_SHARED | BK_HUGETLB)) != 0,
 		.stop = (const volatile int *)&run_stop_sig,
 	};
 }

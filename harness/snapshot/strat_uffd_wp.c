@@ -25,7 +25,8 @@ static struct wp_opts wp_opts_of(const struct snap_config *c)
 	return (struct wp_opts){
 		.prepare = (enum wp_prepare)c->wp_prepare,
 		.single_thread = c->wp_single_thread,
-		.file_backed = (c->run.backing->flags & BK_SHARED) != 0,
+		/* private hugetlb too: its WP needs the same feature */
+		.file_backed = (c->run.backing->flags & (BK_SHARED | BK_HUGETLB)) != 0,
 		/* the graceful-stop flag: a SIGINT caught while armed ends take() */
 		.stop = (const volatile int *)&run_stop_sig,
 		.inject_unprotect_before_save_page =

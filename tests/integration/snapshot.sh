@@ -19,6 +19,13 @@ snap_ok() { # out strategy backing flags...
 	shift 3
 	fbrun snapshot --quiet --strategy "$st" --backing "$b" --size 32M --vcpus 2 --workload random \
 		--reps 2 --warmup 0 --warmup-ms 50 --recovery-ms 20 --out "$out" "$@"
+	# hugetlb: a skip names what it could not have, and gives all back
+	if [ "$RC" = 77 ] && [[ $b == *hugetlb ]]; then
+		snap_validate "$out"
+		[ "$(hp_state)" = "$HP_BEFORE" ] || fail "$st/$b: a skip changed the huge page pools"
+		jget "$out" .status.reason | grep -Eq 'huge pages|hugetlb' || fail "reason: $(jq .status.reason "$out")"
+		skip "$(jq -r .status.reason "$out")"
+	fi
 	expect_rc 0 "snapshot --strategy $st --backing $b"
 	snap_validate "$out"
 	jq -e '.status.state == "ok" and (.runs | length) == 2 and ([.runs[] | .verify.ok
@@ -143,6 +150,122 @@ t_fork_skips_shared_memory() {
 	jget "$T/r.json" .status.reason | grep -q 'not copy-on-write' || fail "reason: $(jq .status.reason "$T/r.json")"
 }
 
+# hugetlb: pages are saved and verified in huge-page units (32M: 16 pages
+# of 2M), and the huge page pools are as before (fb_teardown checks too)
+hp_unchanged() { [ "$(hp_state)" = "$HP_BEFORE" ] || fail "the huge page pools changed: $(hp_state), were $HP_BEFORE"; }
+huge_units() { # what
+	jq -e '[.runs[] | .verify.pages_checked == 16] | all' "$T/r.json" >/dev/null ||
+		fail "$1: not 16 huge pages checked: $(jq -c '[.runs[].verify]' "$T/r.json")"
+	hp_unchanged
+}
+
+t_stop_copy_hugetlb() {
+	snap_ok "$T/r.json" stop-copy hugetlb
+	huge_units stop-copy
+	snap_ok "$T/r.json" stop-copy memfd-hugetlb
+	huge_units "stop-copy on memfd-hugetlb"
+}
+
+t_fork_hugetlb() {
+	# the child writes the file: it is read back and verified in 2M pages
+	snap_ok "$T/r.json" fork hugetlb --sink file:"$T/img"
+	huge_units fork
+	[ "$(stat -c %s "$T/img")" = $((32 * 1048576)) ] || fail "the file is not the guest's size"
+	! ls "$T"/img.tmp.* >/dev/null 2>&1 || fail "temp files left: $(ls "$T")"
+	# a COW copies a huge page; the copies are the child's Private_Hugetlb,
+	# inside the extra memory; some rep saw the vCPUs write
+	jq -e '([.runs[] | .strategy_data as $d | $d.copy_bytes_per_fault == 2097152
+		and $d.cow_bytes == $d.cow_faults * 2097152 and $d.cow_faults <= 16
+		and .extra_memory_peak_bytes >= $d.cow_bytes] | all)
+		and ([.runs[] | .strategy_data.cow_faults > 0
+		and .strategy_data.extra_bytes_per_cow_fault >= 2097152] | any)' "$T/r.json" >/dev/null ||
+		fail "fork on hugetlb: $(jq -c '[.runs[] | [.extra_memory_peak_bytes, .strategy_data]]' "$T/r.json")"
+	no_process_left
+}
+
+t_fork_memfd_hugetlb_skips_shared() {
+	fbrun snapshot --quiet --strategy fork --backing memfd-hugetlb --size 8M --reps 1 --out "$T/r.json"
+	expect_rc 77 "fork of memfd-hugetlb"
+	snap_validate "$T/r.json"
+	jget "$T/r.json" .status.reason | grep -q 'not copy-on-write' || fail "reason: $(jq .status.reason "$T/r.json")"
+	hp_unchanged
+}
+
+# fork needs free huge pages for its COW copies too: a pool that can grow to
+# the guest's pages alone runs stop-copy and skips fork, naming why
+t_fork_hugetlb_needs_twice_the_pages() {
+	local d=/sys/kernel/mm/hugepages/hugepages-2048kB nr avail
+	[ -w $d/nr_hugepages ] || skip "needs root and a 2M hugetlb pool to change vm.nr_hugepages"
+	nr=$(cat $d/nr_hugepages)
+	avail=$(( $(cat $d/free_hugepages) - $(cat $d/resv_hugepages) ))
+	[ "$avail" -lt 16 ] || skip "the 2M pool already has $avail free pages"
+	FAULTBENCH_TEST_HUGETLB_CAP=$((nr + 16 - avail)) fbrun snapshot --quiet --strategy stop-copy,fork \
+		--backing hugetlb --size 32M --vcpus 2 --reps 1 --warmup 0 --out "$T/r.json"
+	expect_rc 0 "stop-copy ok, fork skipped"
+	snap_validate "$T/r-stop-copy.json"
+	snap_validate "$T/r-fork.json"
+	[ "$(jget "$T/r-stop-copy.json" .status.state)" = ok ] || fail "stop-copy: $(jq -c .status "$T/r-stop-copy.json")"
+	[ "$(jget "$T/r-fork.json" .status.state)" = skipped ] || fail "fork: $(jq -c .status "$T/r-fork.json")"
+	jget "$T/r-fork.json" .status.reason | grep -q 'of 32 free 2048 kB huge pages.*twice' ||
+		fail "fork's reason: $(jq .status.reason "$T/r-fork.json")"
+	hp_unchanged
+}
+
+# a 1G pool that may not grow (--no-reserve-hugepages) and is empty: a skip
+t_hugetlb_1g_without_pages_skips() {
+	local d=/sys/kernel/mm/hugepages/hugepages-1048576kB
+	[ -d $d ] || skip "no 1G hugetlb pool on this kernel"
+	[ "$(cat $d/free_hugepages)" = 0 ] || skip "the 1G pool has free pages"
+	fbrun snapshot --quiet --strategy stop-copy,uffd-wp --backing hugetlb --hugepage-size 1G --size 1G \
+		--vcpus 1 --reps 1 --no-reserve-hugepages --out "$T/r.json"
+	expect_rc 77 "1G hugetlb with an empty pool"
+	snap_validate "$T/r-uffd-wp.json"
+	jget "$T/r-uffd-wp.json" .status.reason | grep -q 'needs 1 free 1048576 kB huge pages' ||
+		fail "reason: $(jq .status.reason "$T/r-uffd-wp.json")"
+	hp_unchanged
+}
+
+t_uffd_wp_hugetlb() {
+	local p
+	# WP on hugetlb is per huge page: one fault copies 2M
+	for p in unpopulated populate; do
+		wp_ok hugetlb --wp-prepare $p
+		jq -e '[.runs[] | .strategy_data.copy_bytes_per_fault == 2097152 and .strategy_data.pages == 16]
+			| all' "$T/r.json" >/dev/null ||
+			fail "uffd-wp on hugetlb: $(jq -c '.runs[0].strategy_data | del(.fault_service_ns)' "$T/r.json")"
+		huge_units "uffd-wp $p"
+	done
+	wp_ok memfd-hugetlb --wp-single-thread
+	huge_units "uffd-wp on memfd-hugetlb"
+}
+
+t_precopy_hugetlb() {
+	pc_ok hugetlb --precopy-passes 2
+	jq -e '[.runs[] | .strategy_data.copy_bytes_per_page == 2097152] | all' "$T/r.json" >/dev/null ||
+		fail "precopy on hugetlb saves huge pages"
+	huge_units precopy
+	pc_ok memfd-hugetlb --precopy-passes 2
+	huge_units "precopy on memfd-hugetlb"
+}
+
+t_uffd_wp_hugetlb_unprotect_before_save_fails_naming_the_page() {
+	# 16M of 2M pages, 2 vCPUs: page 5 is in vCPU 1's slice
+	fbrun snapshot --strategy uffd-wp --backing hugetlb --size 16M --vcpus 2 --workload random --reps 1 \
+		--warmup 0 --warmup-ms 20 --recovery-ms 0 --inject unprotect-before-save:5 --sink file:"$T/img" \
+		--out "$T/r.json"
+	if [ "$RC" = 77 ]; then
+		snap_validate "$T/r.json"
+		skip "$(jq -r .status.reason "$T/r.json")"
+	fi
+	expect_rc 1 "--inject unprotect-before-save:5 on hugetlb"
+	snap_validate "$T/r.json"
+	grep -Eq "page 5 (was saved after T0: it holds vCPU 1's write|differs from its content at T0 \(vCPU 1's slice)" \
+		"$T/out" || fail "the error must name the page: $(cat "$T/out")"
+	[ "$(jget "$T/r.json" '.runs[0].verify.mismatches')" = 1 ] || fail "exactly one page differs"
+	ls "$T"/img* >/dev/null 2>&1 && fail "a failed snapshot left a sink file: $(ls "$T")"
+	hp_unchanged
+}
+
 t_zipf_and_paced_writes() {
 	local st
 	for st in stop-copy fork; do
@@ -249,10 +372,12 @@ t_sink_direct() {
 
 # A long snapshot of strategy st to a file sink, in the background ($pid),
 # some way into it (its sink file open, then 0.3 s).
-snap_mid() { # strategy
+snap_mid() { # strategy flags...
+	local st=$1
+	shift
 	rm -f "$T/r.json"
-	"$FB" snapshot --quiet --strategy "$1" --size 512M --vcpus 2 --reps 50 --warmup 0 --warmup-ms 50 \
-		--recovery-ms 0 --sink file:"$T/img" --out "$T/r.json" >"$T/out" 2>&1 &
+	"$FB" snapshot --quiet --strategy "$st" --vcpus 2 --reps 50 --warmup 0 --warmup-ms 50 \
+		--recovery-ms 0 --sink file:"$T/img" --out "$T/r.json" "$@" >"$T/out" 2>&1 &
 	pid=$!
 	for _ in $(seq 200); do ls "$T"/img.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
 	sleep 0.3
@@ -261,30 +386,35 @@ snap_mid() { # strategy
 # The first SIGINT stops the strategy in progress: its cleanup runs (no
 # child, no write-protected page, no sink file), the repetition is dropped,
 # the result says "interrupted" with the finished repetitions, exit 130.
+interrupted_ok() { # strategy size-bytes
+	local st=$1 bytes=$2
+	[ "$rc" = 130 ] || { cat "$T/out"; fail "$st: SIGINT: exit $rc, expected 130"; }
+	ls "$T"/img.tmp.* >/dev/null 2>&1 && fail "$st: SIGINT left a half-written sink file: $(ls "$T")"
+	[ -s "$T/r.json" ] || { cat "$T/out"; fail "$st: SIGINT left no result"; }
+	snap_validate "$T/r.json"
+	jq -e --arg st "$st" '.status.state == "interrupted" and .status.wp_pages_left == 0
+		and (.status.reason | test("^interrupted by SIGINT at repetition [0-9]+ of 50"))
+		and .config.strategy == $st and .summary.snapshot_seconds.n == (.runs | length)
+		and ([.runs[] | .verify.ok] | all)' "$T/r.json" >/dev/null ||
+		fail "$st: $(jq -c '[.status, (.runs | length)]' "$T/r.json")"
+	# a sink file left is a whole one, of a verified repetition
+	if [ -e "$T/img" ]; then
+		[ "$(jget "$T/r.json" '.runs | length')" -ge 1 ] || fail "$st: a sink file without a kept repetition"
+		[ "$(stat -c %s "$T/img")" = "$bytes" ] || fail "$st: the sink file is not whole"
+		rm -f "$T/img"
+	fi
+	no_process_left
+	[ "$(hp_state)" = "$HP_BEFORE" ] || fail "$st: SIGINT changed the huge page pools: $(hp_state), were $HP_BEFORE"
+}
+
 t_sigint_mid_snapshot_leaves_nothing() {
-	local st pid rc
+	local st rc
 	for st in stop-copy fork uffd-wp precopy; do
-		snap_mid $st
+		snap_mid $st --size 512M
 		kill -INT "$pid"
 		wait "$pid"
 		rc=$?
-		[ "$rc" = 130 ] || { cat "$T/out"; fail "$st: SIGINT: exit $rc, expected 130"; }
-		ls "$T"/img.tmp.* >/dev/null 2>&1 && fail "$st: SIGINT left a half-written sink file: $(ls "$T")"
-		[ -s "$T/r.json" ] || { cat "$T/out"; fail "$st: SIGINT left no result"; }
-		snap_validate "$T/r.json"
-		jq -e --arg st $st '.status.state == "interrupted" and .status.wp_pages_left == 0
-			and (.status.reason | test("^interrupted by SIGINT at repetition [0-9]+ of 50"))
-			and .config.strategy == $st and .summary.snapshot_seconds.n == (.runs | length)
-			and ([.runs[] | .verify.ok] | all)' "$T/r.json" >/dev/null ||
-			fail "$st: $(jq -c '[.status, (.runs | length)]' "$T/r.json")"
-		# a sink file left is a whole one, of a verified repetition
-		if [ -e "$T/img" ]; then
-			[ "$(jget "$T/r.json" '.runs | length')" -ge 1 ] || fail "$st: a sink file without a kept repetition"
-			[ "$(stat -c %s "$T/img")" = $((512 * 1024 * 1024)) ] || fail "$st: the sink file is not whole"
-			rm -f "$T/img"
-		fi
-		no_process_left
-		[ "$(hp_state)" = "$HP_BEFORE" ] || fail "$st: SIGINT changed the huge page pools"
+		interrupted_ok $st $((512 * 1024 * 1024))
 	done
 }
 
@@ -311,7 +441,7 @@ t_sigint_skips_later_strategies() {
 t_second_signal_quits_snapshot_at_once() {
 	local st pid rc
 	for st in fork uffd-wp; do
-		snap_mid $st
+		snap_mid $st --size 512M
 		kill -STOP "$pid"
 		kill -TERM "$pid"
 		kill -INT "$pid"
@@ -327,6 +457,22 @@ t_second_signal_quits_snapshot_at_once() {
 		rm -f "$T/img"
 		no_process_left
 		[ "$(hp_state)" = "$HP_BEFORE" ] || fail "$st: the huge page pools changed"
+	done
+}
+
+# The same on hugetlb: the pools as they were after the stop.
+t_sigint_mid_snapshot_hugetlb_leaves_nothing() {
+	local st rc
+	for st in stop-copy fork uffd-wp precopy; do
+		snap_mid $st --backing hugetlb --size 256M
+		kill -INT "$pid"
+		wait "$pid"
+		rc=$?
+		if [ "$rc" = 77 ]; then
+			snap_validate "$T/r.json"
+			skip "$(jq -r .status.reason "$T/r.json")"
+		fi
+		interrupted_ok $st $((256 * 1024 * 1024))
 	done
 }
 
@@ -358,6 +504,7 @@ t_bad_inputs_exit_2() {
 --precopy-passes|--strategy uffd-wp --precopy-passes 3
 --precopy-residual|--strategy precopy --precopy-residual many
 --inject|--inject unprotect-before-save:5 --strategy precopy
+--hugepage-size|--backing hugetlb --hugepage-size 4M
 EOF2
 }
 
