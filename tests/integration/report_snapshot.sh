@@ -257,3 +257,31 @@ t_report_snapshot_schema_checked() {
 	fbrun compare "$T/old" "$T/set"
 	expect_rc 0 "compare of old and new snapshot files"
 }
+
+# The page column says what the kernel really mapped: a THP configuration
+# whose guest was not all on 2M pages at T0 shows how much was; one that
+# was, or a file without `mapped`, shows the page size alone.
+t_report_snapshot_page_mapped() {
+	need_thp
+	snap_set "$T/set" thp
+	fbrun report "$T/set" --out "$T/rep" --quiet
+	expect_rc 0 "report"
+	if jq -e '[.runs[].mapped.at_start.huge_fraction] | all(. == 1)' "$T/set"/snap-stop-copy.json >/dev/null; then
+		grep -q '^| thp | 2M | 16M |' "$T/rep/tables/snapshot.md" || fail "all huge: not plain 2M"
+	fi
+	for f in "$T/set"/*.json; do
+		jq '.runs[].mapped.at_start.huge_fraction = 0.5' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+	done
+	fbrun report "$T/set" --out "$T/rep2" --quiet
+	expect_rc 0 "report of half-huge files"
+	[ "$(grep -c '^| thp | 2M (50% huge at T0) | 16M |' "$T/rep2/tables/snapshot.md")" = "$(snap_strategies | wc -l)" ] ||
+		{ cat "$T/rep2/tables/snapshot.md"; fail "the page column does not say 50% huge"; }
+	grep -q '2M (50\\% huge at T0)' "$T/rep2/tables/snapshot.tex" || fail "LaTeX: the % is not escaped"
+	for f in "$T/set"/*.json; do
+		jq 'del(.runs[].mapped)' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+	done
+	fbrun report "$T/set" --out "$T/rep3" --quiet
+	expect_rc 0 "report of files without mapped"
+	[ "$(grep -c '^| thp | 2M | 16M |' "$T/rep3/tables/snapshot.md")" = "$(snap_strategies | wc -l)" ] ||
+		{ cat "$T/rep3/tables/snapshot.md"; fail "files without mapped: not plain 2M"; }
+}

@@ -27,6 +27,7 @@ struct snap_row {
 	json_t *cfgobj;   /* one file's config (borrowed) */
 	size_t first;     /* the set's item whose first run draws the plot line */
 	struct dvec fig[NFIG];
+	struct dvec huge;  /* runs[].mapped.at_start.huge_fraction, when measured */
 	unsigned reps;
 };
 
@@ -131,6 +132,9 @@ static void add_run(struct snap_row *w, json_t *run)
 	push(&w->fig[F_EXTRA], num(run, "extra_memory_peak_bytes"));
 	push(&w->fig[F_SINK], num(run, "sink_bytes"));
 	push(&w->fig[F_FORK], num(sd, "fork_ns_per_gib") / 1e6);
+	/* absent in older files, null when nothing was measured */
+	push(&w->huge, num(json_object_get(json_object_get(run, "mapped"), "at_start"),
+			   "huge_fraction"));
 	w->reps++;
 }
 
@@ -223,9 +227,16 @@ static int fill_table(struct table *t, struct snap_rows *rs)
 			return -ENOMEM;
 		}
 		for (char *tok = strtok_r(cfg, "\t", &save); tok && c < 7;
-		     tok = strtok_r(NULL, "\t", &save), c++)
-			/* write_rate 0 is the default: full speed */
-			table_set(t, c, "%s", c == 6 && !strcmp(tok, "0") ? "full speed" : tok);
+		     tok = strtok_r(NULL, "\t", &save), c++) {
+			double h = w->huge.n ? dvec_median(&w->huge) : 1;
+
+			/* huge pages asked for but not all mapped at T0: the page
+			 * column says how much the kernel really gave */
+			if (c == 1 && strcmp(tok, "4K") && h < 0.995)
+				table_set(t, c, "%s (%.0f%% huge at T0)", tok, h * 100);
+			else /* write_rate 0 is the default: full speed */
+				table_set(t, c, "%s", c == 6 && !strcmp(tok, "0") ? "full speed" : tok);
+		}
 		free(cfg);
 		table_set(t, 7, "%s", w->strategy);
 		table_set(t, 8, "%u", w->reps);
@@ -376,6 +387,7 @@ out:
 		free(rs.row[i].strategy);
 		for (size_t k = 0; k < NFIG; k++)
 			free(rs.row[i].fig[k].v);
+		free(rs.row[i].huge.v);
 	}
 	free(rs.row);
 }
