@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Exit codes of every faultbench command. */
 enum {
@@ -44,5 +45,9 @@ const char *fb_fmt_size(uint64_t bytes, char *buf, size_t n);
 
 /* const: a pure function of x, so loops may hoist it */
 __attribute__((const)) uint64_t fb_mix64(uint64_t x);
+/* A small file (/proc, /sys) read with one read(2) into buf, NUL-ended:
+ * its length, or -1. open/read/close only, so a signal handler or a child
+ * of a multi-threaded fork() may call it. */
+ssize_t fb_read_small(const char *path, char *buf, size_t n);
 
 #endif

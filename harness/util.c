@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 int fb_errf(struct fb_err *e, const char *fmt, ...)
 {
@@ -125,4 +127,22 @@ void fb_err_append(struct fb_err *e, const char *what)
 	n = strnlen(what, sizeof(e->msg) - 1 - len);  /* cut to fit, as snprintf would */
 	memcpy(e->msg + len, what, n);
 	e->msg[len + n] = 0;
+}
+
+ssize_t fb_read_small(const char *path, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t len;
+
+	if (fd < 0 || n < 2) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	len = read(fd, buf, n - 1);
+	close(fd);
+	if (len < 0)
+		return -1;
+	buf[len] = 0;
+	return len;
 }

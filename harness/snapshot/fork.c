@@ -41,17 +41,10 @@ struct fork_data {
 static uint64_t proc_bytes(const char *path, const char *key)
 {
 	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	const char *at;
 
-	if (fd < 0)
+	if (fb_read_small(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	at = strstr(buf, key);
 	if (!at)
 		return 0;

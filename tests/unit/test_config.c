@@ -446,6 +446,25 @@ static void test_parse_size(void **state)
 	assert_int_equal(fb_parse_size(NULL, &v), -EINVAL);
 }
 
+/* fb_read_small: the whole small file, NUL-ended; truncated to the
+ * buffer; -1 for a file that is not there */
+static void test_read_small(void **state)
+{
+	char path[] = "/tmp/fb-read-small-XXXXXX", buf[8];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "12345 kB\n", 9), 9);
+	close(fd);
+	assert_int_equal(fb_read_small(path, buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "12345 k");
+	assert_int_equal(fb_read_small(path, buf, 1), -1);
+	unlink(path);
+	assert_int_equal(fb_read_small(path, buf, sizeof(buf)), -1);
+	assert_true(fb_read_small("/proc/self/stat", buf, sizeof(buf)) > 0);
+}
+
 static void test_parse_u64(void **state)
 {
 	uint64_t v = 0;
@@ -490,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_bad_flags),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_read_small),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
