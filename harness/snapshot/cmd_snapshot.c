@@ -653,6 +653,7 @@ static json_t *summary_json(struct rep_out *ro, unsigned n)
 					     "ns", "bytes", "bytes" };
 	json_t *s = json_object();
 	double *v = calloc(n ? n : 1, sizeof(double));
+	bool forks;
 
 	for (size_t f = 0; v && f < FB_ARRAY_SIZE(names); f++) {
 		for (unsigned i = 0; i < n; i++) {
@@ -667,15 +668,11 @@ static json_t *summary_json(struct rep_out *ro, unsigned n)
 	}
 	/* fork time per GiB of guest (the issue's Redis comparison): only for
 	 * a strategy whose every repetition reports one */
-	for (unsigned i = 0; v && n && i <= n; i++) {
-		if (i == n) {
-			json_object_set_new(s, "fork_seconds_per_gib", result_stat_json(v, n, "s/GiB"));
-			break;
-		}
-		if (isnan(ro[i].fork_s_per_gib))
-			break;
-		v[i] = ro[i].fork_s_per_gib;
-	}
+	forks = v && n;
+	for (unsigned i = 0; forks && i < n; i++)
+		forks = !isnan(v[i] = ro[i].fork_s_per_gib);
+	if (forks)
+		json_object_set_new(s, "fork_seconds_per_gib", result_stat_json(v, n, "s/GiB"));
 	free(v);
 	return s;
 }
