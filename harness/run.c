@@ -399,7 +399,7 @@ static uint64_t fault_timeout_ns(const struct fb_config *cfg)
 	return (uint64_t)(cfg->fault_timeout_s * 1e9) + cfg->service_delay_us * 1000ULL * 4;
 }
 
-/* What the handler threads were doing, for a watchdog message. */
+/* What the handler threads (or process) were doing, for a watchdog message. */
 static void handler_state(struct run_ctx *ctx, uint64_t now, char *buf, size_t n)
 {
 	const struct mode_run *r = &ctx->mr;
@@ -418,9 +418,16 @@ static void handler_state(struct run_ctx *ctx, uint64_t now, char *buf, size_t n
 			 "alive" : "gone");
 		return;
 	}
-	len = snprintf(buf, n, "handler threads: %u of %u alive, ",
-		       atomic_load_explicit(&r->handlers_alive, memory_order_relaxed),
-		       ctx->cfg->handlers);
+	/* a handler process counts as one: its threads are its own */
+	if (ctx->cfg->handler == HANDLER_PROCESS)
+		len = snprintf(buf, n, "handler process (%u thread%s) %s, ", ctx->cfg->handlers,
+			       ctx->cfg->handlers == 1 ? "" : "s",
+			       atomic_load_explicit(&r->handlers_alive, memory_order_relaxed) ?
+			       "alive" : "gone");
+	else
+		len = snprintf(buf, n, "handler threads: %u of %u alive, ",
+			       atomic_load_explicit(&r->handlers_alive, memory_order_relaxed),
+			       ctx->cfg->handlers);
 	if (len < 0 || (size_t)len >= n)
 		return;
 	if (last)

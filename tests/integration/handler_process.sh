@@ -117,13 +117,13 @@ t_process_duplicate_copy_fails_accounting() {
 t_process_dropped_fault_trips_watchdog() {
 	hp_env
 	must_fail "a fault the handler process never served" \
-		'watchdog: vCPU 0 .* page 5 .*1 of 1 alive, last read' --size 8M --inject drop-copy:5 --fault-timeout 1
+		'watchdog: vCPU 0 .* page 5 .*handler process (1 thread) alive, last read' --size 8M --inject drop-copy:5 --fault-timeout 1
 }
 
 t_process_dies_mid_run() {
 	hp_env
 	must_fail "a handler process that died" \
-		'watchdog: vCPU 0 .* page 5 .*0 of 1 alive.*handler process `faultbench handler .*` (pid [0-9]*) exited with status 3 during the run' \
+		'watchdog: vCPU 0 .* page 5 .*handler process (1 thread) gone.*handler process `faultbench handler .*` (pid [0-9]*) exited with status 3 during the run' \
 		--size 8M --inject kill-handler:5 --fault-timeout 2
 }
 
@@ -380,7 +380,7 @@ t_zero_unreg_process_misbehaviours() {
 	HP_MODE=zero-unreg must_fail "zero-unreg: a page served from the wrong offset" 'verification failed: page 100 ' \
 		--size 8M --inject corrupt-copy:100
 	HP_MODE=zero-unreg must_fail "zero-unreg: a duplicated COPY" 'lost or duplicated' --size 8M --inject duplicate-copy:3
-	HP_MODE=zero-unreg must_fail "zero-unreg: a dropped fault" 'watchdog: vCPU 0 .* page 5 .*1 of 1 alive' \
+	HP_MODE=zero-unreg must_fail "zero-unreg: a dropped fault" 'watchdog: vCPU 0 .* page 5 .*handler process (1 thread) alive' \
 		--size 8M --inject drop-copy:5 --fault-timeout 1
 	need_minh
 	HP_MODE=zero-unreg exec_fails "zero-unreg: a foreign handler serving the next page" 'verification failed: page 0 ' \
@@ -426,7 +426,7 @@ t_minor_process_misbehaviours() {
 		--backing memfd --size 8M --inject corrupt-copy:100
 	HP_MODE=uffd-minor must_fail "uffd-minor: a duplicated CONTINUE" 'lost or duplicated' \
 		--backing memfd --size 8M --inject duplicate-copy:3
-	HP_MODE=uffd-minor must_fail "uffd-minor: a dropped fault" 'watchdog: vCPU 0 .* page 5 .*1 of 1 alive' \
+	HP_MODE=uffd-minor must_fail "uffd-minor: a dropped fault" 'watchdog: vCPU 0 .* page 5 .*handler process (1 thread) alive' \
 		--backing memfd --size 8M --inject drop-copy:5 --fault-timeout 1
 }
 
