@@ -209,10 +209,7 @@ static pid_t spawn(char *const argv[], const char *log)
 	sigset_t stop, old;
 	pid_t pid;
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
+	fb_stop_signals(&stop);
 	sigprocmask(SIG_BLOCK, &stop, &old);
 	pid = fork();
 	if (pid == 0) {

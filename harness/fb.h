@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 /* Exit codes of every faultbench command. */
@@ -49,5 +50,8 @@ __attribute__((const)) uint64_t fb_mix64(uint64_t x);
  * its length, or -1. open/read/close only, so a signal handler or a child
  * of a multi-threaded fork() may call it. */
 ssize_t fb_read_small(const char *path, char *buf, size_t n);
+/* The stop signals (SIGINT, SIGTERM, SIGHUP) as a set: the main thread
+ * takes them, the threads it starts block them. */
+void fb_stop_signals(sigset_t *set);
 
 #endif

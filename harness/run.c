@@ -625,10 +625,7 @@ static int run_rep(struct run_ctx *ctx, struct rep_result *rr)
 	/* Handler and vCPU threads inherit a mask without the stop signals, so
 	 * the main thread alone takes them and no ioctl or read of theirs sees
 	 * EINTR. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
+	fb_stop_signals(&stop);
 	pthread_sigmask(SIG_BLOCK, &stop, &old_mask);
 	if (cfg->mode->setup) {
 		t0 = fb_ticks();

@@ -146,3 +146,11 @@ ssize_t fb_read_small(const char *path, char *buf, size_t n)
 	buf[len] = 0;
 	return len;
 }
+
+void fb_stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}

@@ -358,10 +358,7 @@ static void block_stop_signals(bool block, sigset_t *old)
 {
 	sigset_t stop;
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
+	fb_stop_signals(&stop);
 	pthread_sigmask(block ? SIG_BLOCK : SIG_SETMASK, block ? &stop : old, block ? old : NULL);
 }
 

@@ -14,7 +14,6 @@
  * at its end; extra bytes / COW faults says what one COW copies (4K; the
  * huge page on hugetlb). */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>

@@ -289,10 +289,7 @@ int uffd_wp_take(struct uffd_wp *w, struct wp_stats *st, struct fb_err *err)
 
 		/* the handler never takes a stop signal: the thread that runs
 		 * take() (and sleeps around it) must, to see it in time */
-		sigemptyset(&stop);
-		sigaddset(&stop, SIGINT);
-		sigaddset(&stop, SIGTERM);
-		sigaddset(&stop, SIGHUP);
+		fb_stop_signals(&stop);
 		pthread_sigmask(SIG_BLOCK, &stop, &old);
 		rc = -pthread_create(&w->handler_tid, NULL, handler_main, w);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
